@@ -1,0 +1,202 @@
+/**
+ * RDB decoding, whole-buffer or streaming. Both yield RdbEvents in file order and verify the
+ * CRC-64 at EOF (a stored zero means the writer disabled checksums, as Redis allows). Anything
+ * malformed is an RdbError; bytes after the checksum are rejected too, since a file with a tail
+ * is not one this codec or Redis produced.
+ */
+import { ByteReader, NeedMoreInput } from './byte-reader.ts';
+import { RDB_VERSION_FIRST_WITH_CHECKSUM } from './constants.ts';
+import { Crc64 } from './crc64.ts';
+import { RdbError, assert } from './errors.ts';
+import { HEADER_BYTES, parseHeader, parseRecord, type RdbEvent, type RecordContext } from './record-parser.ts';
+import type { RdbAuxField, RdbEntry } from './value.ts';
+
+export type { RdbEvent } from './record-parser.ts';
+
+export type RdbFile = {
+  version: number;
+  aux: RdbAuxField[];
+  entries: RdbEntry[];
+  functions: Uint8Array[];
+  skippedEmptyKeys: number;
+  checksum: bigint | null;
+};
+
+const CHECKSUM_BYTES = 8;
+
+function checkChecksum(event: RdbEvent & { kind: 'eof' }, crc: Crc64, checksumAt: number): void {
+  if (event.checksum === null) return;
+  const computed = crc.digest();
+  if (computed !== event.checksum) {
+    throw new RdbError('bad-checksum', `checksum mismatch: file says 0x${event.checksum.toString(16)}, content gives 0x${computed.toString(16)}`, checksumAt);
+  }
+}
+
+function apply(context: RecordContext, event: RdbEvent): void {
+  if (event.kind === 'selectDb') context.dbIndex = event.dbIndex;
+}
+
+/** Decode a complete file held in memory. */
+export function* iterateRdb(bytes: Uint8Array): Generator<RdbEvent, void, undefined> {
+  const reader = new ByteReader(bytes, 0, true);
+  const header = parseHeader(reader);
+  yield header;
+  const context: RecordContext = { version: header.version, dbIndex: 0 };
+  for (;;) {
+    const event = parseRecord(reader, context);
+    if (event.kind === 'eof') {
+      const hasChecksum = header.version >= RDB_VERSION_FIRST_WITH_CHECKSUM;
+      const checksumAt = reader.pos - (hasChecksum ? CHECKSUM_BYTES : 0);
+      if (event.checksum !== null) checkChecksum(event, new Crc64().update(bytes.subarray(0, checksumAt)), checksumAt);
+      if (reader.pos !== bytes.length) throw new RdbError('trailing-bytes', `${bytes.length - reader.pos} bytes follow the end of the RDB data`, reader.pos);
+      yield event;
+      return;
+    }
+    apply(context, event);
+    yield event;
+  }
+}
+
+export function decodeRdb(bytes: Uint8Array): RdbFile {
+  return collect(iterateRdb(bytes));
+}
+
+export async function decodeRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<RdbFile> {
+  const events: RdbEvent[] = [];
+  for await (const event of iterateRdbStream(chunks)) events.push(event);
+  return collect(events);
+}
+
+function collect(events: Iterable<RdbEvent>): RdbFile {
+  const file: RdbFile = { version: 0, aux: [], entries: [], functions: [], skippedEmptyKeys: 0, checksum: null };
+  for (const event of events) {
+    switch (event.kind) {
+      case 'header':
+        file.version = event.version;
+        break;
+      case 'aux':
+        file.aux.push({ key: event.key, value: event.value });
+        break;
+      case 'entry':
+        file.entries.push(event.entry);
+        break;
+      case 'function':
+        file.functions.push(event.code);
+        break;
+      case 'emptyKeySkipped':
+        file.skippedEmptyKeys++;
+        break;
+      case 'eof':
+        file.checksum = event.checksum;
+        break;
+      case 'selectDb':
+      case 'resizeDb':
+        break;
+    }
+  }
+  return file;
+}
+
+/**
+ * Decode from chunks as they arrive (a file read stream, a socket). Memory holds the unconsumed
+ * bytes of the current record only; a record that spans chunks is retried once the buffer has at
+ * least doubled, which keeps the retries linear in the record size.
+ */
+export async function* iterateRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<RdbEvent, void, undefined> {
+  const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
+  const buffer = new StreamBuffer();
+  let exhausted = false;
+  const fill = async (byteLength: number): Promise<void> => {
+    while (buffer.length < byteLength && !exhausted) {
+      const next = await source.next();
+      if (next.done) exhausted = true;
+      else buffer.append(next.value);
+    }
+  };
+  const crc = new Crc64();
+  // Parse one record, fetching more input while the record is incomplete.
+  const parseNext = async <T>(parse: (reader: ByteReader) => T): Promise<{ value: T; consumed: number }> => {
+    for (;;) {
+      const reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
+      try {
+        const value = parse(reader);
+        return { value, consumed: reader.pos };
+      } catch (error) {
+        if (!(error instanceof NeedMoreInput)) throw error;
+        assert(!exhausted, 'a final reader never asks for more input');
+        await fill(Math.max(error.neededByteLength, 2 * buffer.length, 64 * 1024));
+      }
+    }
+  };
+
+  await fill(HEADER_BYTES);
+  const { value: header, consumed: headerBytes } = await parseNext(parseHeader);
+  crc.update(buffer.view().subarray(0, headerBytes));
+  buffer.consume(headerBytes);
+  yield header;
+  const context: RecordContext = { version: header.version, dbIndex: 0 };
+  for (;;) {
+    const { value: event, consumed } = await parseNext((reader) => parseRecord(reader, context));
+    if (event.kind === 'eof') {
+      const checksumBytes = header.version >= RDB_VERSION_FIRST_WITH_CHECKSUM ? CHECKSUM_BYTES : 0;
+      crc.update(buffer.view().subarray(0, consumed - checksumBytes));
+      checkChecksum(event, crc, buffer.fileOffset + consumed - checksumBytes);
+      buffer.consume(consumed);
+      await fill(1);
+      if (buffer.length > 0) throw new RdbError('trailing-bytes', 'bytes follow the end of the RDB data', buffer.fileOffset);
+      yield event;
+      return;
+    }
+    crc.update(buffer.view().subarray(0, consumed));
+    buffer.consume(consumed);
+    apply(context, event);
+    yield event;
+  }
+}
+
+async function* toAsync<T>(iterator: Iterator<T>): AsyncGenerator<T> {
+  for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
+}
+
+/** Unconsumed input bytes, compacted on growth so consumed records are not kept alive. */
+class StreamBuffer {
+  private bytes = new Uint8Array(64 * 1024);
+  private start = 0;
+  private end = 0;
+  /** File offset of the first unconsumed byte. */
+  fileOffset = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  view(): Uint8Array {
+    return this.bytes.subarray(this.start, this.end);
+  }
+
+  append(chunk: Uint8Array): void {
+    if (this.end + chunk.length > this.bytes.length) {
+      const live = this.end - this.start;
+      let capacity = this.bytes.length;
+      while (capacity < live + chunk.length) capacity *= 2;
+      const target = capacity === this.bytes.length ? this.bytes : new Uint8Array(capacity);
+      if (target === this.bytes) this.bytes.copyWithin(0, this.start, this.end);
+      else target.set(this.bytes.subarray(this.start, this.end), 0);
+      this.bytes = target;
+      this.start = 0;
+      this.end = live;
+    }
+    this.bytes.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  consume(byteCount: number): void {
+    assert(byteCount <= this.length, 'consumed more than buffered');
+    this.start += byteCount;
+    this.fileOffset += byteCount;
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+  }
+}

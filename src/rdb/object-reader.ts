@@ -1,0 +1,181 @@
+/**
+ * Reads one value of a given RDB object type, in every encoding Redis 7.0 (and 7.2's SET_LISTPACK)
+ * can write, into the plain RdbValue shape. Returns null for an empty aggregate, which Redis
+ * itself skips on load ("empty keys skipped").
+ */
+import { QUICKLIST_CONTAINER_PACKED, QUICKLIST_CONTAINER_PLAIN, SCORE_NAN, SCORE_NEG_INF, SCORE_POS_INF, TYPE } from './constants.ts';
+import type { ByteReader } from './byte-reader.ts';
+import { RdbError } from './errors.ts';
+import { parseIntset } from './intset.ts';
+import { parseListpack } from './listpack.ts';
+import { bytesKey, packedToBytes, packedToScore, parseScoreText, type PackedElement } from './packed-element.ts';
+import type { RdbHashField, RdbValue, RdbZsetEntry } from './value.ts';
+import { parseZiplist } from './ziplist.ts';
+import { parseZipmap } from './zipmap.ts';
+
+export function readValue(reader: ByteReader, typeByte: number, typeAt: number): RdbValue | null {
+  switch (typeByte) {
+    case TYPE.STRING:
+      return { type: 'string', bytes: reader.string('string value') };
+    case TYPE.LIST: {
+      const count = countAgainstInput(reader, 'list length', 1);
+      const items: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) items.push(reader.string('list element'));
+      return items.length === 0 ? null : { type: 'list', items };
+    }
+    case TYPE.SET: {
+      const count = countAgainstInput(reader, 'set size', 1);
+      const members: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) members.push(reader.string('set member'));
+      return setValue(members, typeAt);
+    }
+    case TYPE.ZSET:
+    case TYPE.ZSET_2: {
+      const count = countAgainstInput(reader, 'zset size', 2);
+      const entries: RdbZsetEntry[] = [];
+      for (let i = 0; i < count; i++) {
+        const member = reader.string('zset member');
+        const scoreAt = reader.fileOffset;
+        const score = typeByte === TYPE.ZSET_2 ? reader.float64LE('zset score') : readTextScore(reader);
+        if (Number.isNaN(score)) throw new RdbError('bad-value', 'zset score is NaN', scoreAt);
+        entries.push({ member, score });
+      }
+      return zsetValue(entries, typeAt);
+    }
+    case TYPE.HASH: {
+      const count = countAgainstInput(reader, 'hash size', 2);
+      const fields: RdbHashField[] = [];
+      for (let i = 0; i < count; i++) fields.push({ field: reader.string('hash field'), value: reader.string('hash value') });
+      return hashValue(fields, typeAt);
+    }
+    case TYPE.HASH_ZIPMAP: {
+      const { blob, at } = readBlob(reader, 'zipmap');
+      return hashValue(parseZipmap(blob, at), typeAt);
+    }
+    case TYPE.LIST_ZIPLIST: {
+      const { blob, at } = readBlob(reader, 'ziplist');
+      return listValue(parseZiplist(blob, at));
+    }
+    case TYPE.SET_INTSET: {
+      const { blob, at } = readBlob(reader, 'intset');
+      return setValue(parseIntset(blob, at).map(packedToBytes), typeAt);
+    }
+    case TYPE.SET_LISTPACK: {
+      const { blob, at } = readBlob(reader, 'listpack');
+      return setValue(parseListpack(blob, at).map(packedToBytes), typeAt);
+    }
+    case TYPE.ZSET_ZIPLIST:
+    case TYPE.ZSET_LISTPACK: {
+      const { blob, at } = readBlob(reader, typeByte === TYPE.ZSET_ZIPLIST ? 'ziplist' : 'listpack');
+      const elements = typeByte === TYPE.ZSET_ZIPLIST ? parseZiplist(blob, at) : parseListpack(blob, at);
+      return zsetValue(pairs(elements, at, (member, score) => ({ member: packedToBytes(member), score: packedToScore(score, at) })), typeAt);
+    }
+    case TYPE.HASH_ZIPLIST:
+    case TYPE.HASH_LISTPACK: {
+      const { blob, at } = readBlob(reader, typeByte === TYPE.HASH_ZIPLIST ? 'ziplist' : 'listpack');
+      const elements = typeByte === TYPE.HASH_ZIPLIST ? parseZiplist(blob, at) : parseListpack(blob, at);
+      return hashValue(pairs(elements, at, (field, value) => ({ field: packedToBytes(field), value: packedToBytes(value) })), typeAt);
+    }
+    case TYPE.LIST_QUICKLIST:
+    case TYPE.LIST_QUICKLIST_2:
+      return readQuicklist(reader, typeByte === TYPE.LIST_QUICKLIST_2);
+    case TYPE.MODULE_PRE_GA:
+    case TYPE.MODULE_2:
+      throw new RdbError('unsupported', 'unsupported type: module values cannot be loaded without the module', typeAt);
+    case TYPE.STREAM_LISTPACKS:
+    case TYPE.STREAM_LISTPACKS_2:
+    case TYPE.STREAM_LISTPACKS_3:
+      throw new RdbError('unsupported', 'unsupported type: streams are not supported', typeAt);
+    default:
+      throw new RdbError('bad-encoding', `unknown object type ${typeByte}`, typeAt);
+  }
+}
+
+/** Each element takes at least `minBytesPerElement` bytes, so a count beyond that is corruption. */
+function countAgainstInput(reader: ByteReader, what: string, minBytesPerElement: number): number {
+  const at = reader.fileOffset;
+  const count = reader.length(what);
+  // In streaming mode `remaining` is only what is buffered; the check is then skipped and the
+  // loop stops at end of input instead.
+  if (count * minBytesPerElement > reader.remaining && reader.isFinal) {
+    throw new RdbError('bad-length', `${what} ${count} exceeds the ${reader.remaining} bytes left in the file`, at);
+  }
+  return count;
+}
+
+function readBlob(reader: ByteReader, what: string): { blob: Uint8Array; at: number } {
+  const at = reader.fileOffset;
+  const blob = reader.string(what);
+  return { blob, at };
+}
+
+function readTextScore(reader: ByteReader): number {
+  const at = reader.fileOffset;
+  const length = reader.u8('zset score length');
+  if (length === SCORE_NAN) return NaN;
+  if (length === SCORE_POS_INF) return Infinity;
+  if (length === SCORE_NEG_INF) return -Infinity;
+  return parseScoreText(reader.take(length, 'zset score'), at);
+}
+
+function readQuicklist(reader: ByteReader, isVersion2: boolean): RdbValue | null {
+  const nodeCount = countAgainstInput(reader, 'quicklist node count', isVersion2 ? 2 : 1);
+  const items: Uint8Array[] = [];
+  for (let i = 0; i < nodeCount; i++) {
+    let container = QUICKLIST_CONTAINER_PACKED;
+    if (isVersion2) {
+      const containerAt = reader.fileOffset;
+      container = reader.length('quicklist node container');
+      if (container !== QUICKLIST_CONTAINER_PLAIN && container !== QUICKLIST_CONTAINER_PACKED) {
+        throw new RdbError('bad-encoding', `quicklist node container ${container}, expected 1 (plain) or 2 (packed)`, containerAt);
+      }
+    }
+    const { blob, at } = readBlob(reader, 'quicklist node');
+    if (container === QUICKLIST_CONTAINER_PLAIN) {
+      items.push(blob);
+      continue;
+    }
+    // Redis skips empty nodes on load, so an empty packed node is tolerated here too.
+    for (const element of isVersion2 ? parseListpack(blob, at) : parseZiplist(blob, at)) items.push(packedToBytes(element));
+  }
+  return items.length === 0 ? null : { type: 'list', items };
+}
+
+function listValue(elements: PackedElement[]): RdbValue | null {
+  return elements.length === 0 ? null : { type: 'list', items: elements.map(packedToBytes) };
+}
+
+function pairs<T>(elements: PackedElement[], at: number, make: (a: PackedElement, b: PackedElement) => T): T[] {
+  if (elements.length % 2 !== 0) throw new RdbError('bad-blob', `blob holds ${elements.length} elements, expected pairs`, at);
+  const out: T[] = [];
+  for (let i = 0; i < elements.length; i += 2) out.push(make(elements[i]!, elements[i + 1]!));
+  return out;
+}
+
+function setValue(members: Uint8Array[], typeAt: number): RdbValue | null {
+  if (members.length === 0) return null;
+  rejectDuplicates(members, (m) => m, 'set member', typeAt);
+  return { type: 'set', members };
+}
+
+function zsetValue(entries: RdbZsetEntry[], typeAt: number): RdbValue | null {
+  if (entries.length === 0) return null;
+  rejectDuplicates(entries, (e) => e.member, 'zset member', typeAt);
+  return { type: 'zset', entries };
+}
+
+function hashValue(fields: RdbHashField[], typeAt: number): RdbValue | null {
+  if (fields.length === 0) return null;
+  rejectDuplicates(fields, (f) => f.field, 'hash field', typeAt);
+  return { type: 'hash', fields };
+}
+
+/** Redis treats a duplicate inside a set, zset or hash as a corrupt file; so do we. */
+function rejectDuplicates<T>(items: T[], keyOf: (item: T) => Uint8Array, what: string, typeAt: number): void {
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = bytesKey(keyOf(item));
+    if (seen.has(key)) throw new RdbError('duplicate', `duplicate ${what} ${JSON.stringify(key.slice(0, 40))}`, typeAt);
+    seen.add(key);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Parses one top-level RDB record: the header, or one opcode with its payload, or one key with
+ * its expire/idle/freq prefixes and its value. Pure: it only reads, so a streaming caller can
+ * retry a record that ran out of buffered bytes.
+ */
+import { OPCODE, RDB_MAGIC, RDB_VERSION_FIRST_WITH_CHECKSUM, RDB_VERSION_MAX_READ } from './constants.ts';
+import type { ByteReader } from './byte-reader.ts';
+import { RdbError } from './errors.ts';
+import { readValue } from './object-reader.ts';
+import type { RdbEntry } from './value.ts';
+
+export type RdbEvent =
+  | { kind: 'header'; version: number }
+  | { kind: 'aux'; key: string; value: Uint8Array }
+  | { kind: 'selectDb'; dbIndex: number }
+  | { kind: 'resizeDb'; keyCount: number; expiresCount: number }
+  | { kind: 'entry'; entry: RdbEntry }
+  /** An empty aggregate: Redis skips such keys on load, so we report and skip it too. */
+  | { kind: 'emptyKeySkipped'; dbIndex: number; key: Uint8Array }
+  /** A FUNCTION2 payload (the library source); the codec does not interpret it. */
+  | { kind: 'function'; code: Uint8Array }
+  /** `checksum` is null when the file has none (version < 5) or wrote zero (checksum disabled). */
+  | { kind: 'eof'; checksum: bigint | null };
+
+export const HEADER_BYTES = 9;
+const latin1 = new TextDecoder('latin1');
+
+export function parseHeader(reader: ByteReader): { kind: 'header'; version: number } {
+  const at = reader.fileOffset;
+  const header = reader.take(HEADER_BYTES, 'header');
+  const magic = latin1.decode(header.subarray(0, 5));
+  if (magic !== RDB_MAGIC) throw new RdbError('bad-magic', `not an RDB file: starts with ${JSON.stringify(magic)}, expected "REDIS"`, at);
+  const versionText = latin1.decode(header.subarray(5, 9));
+  if (!/^[0-9]{4}$/.test(versionText)) throw new RdbError('bad-version', `RDB version ${JSON.stringify(versionText)} is not four digits`, at + 5);
+  const version = Number(versionText);
+  if (version < 1 || version > RDB_VERSION_MAX_READ) {
+    throw new RdbError('bad-version', `RDB version ${version} is not supported (1..${RDB_VERSION_MAX_READ})`, at + 5);
+  }
+  return { kind: 'header', version };
+}
+
+export type RecordContext = { version: number; dbIndex: number };
+
+export function parseRecord(reader: ByteReader, context: RecordContext): RdbEvent {
+  let expireAtMs: number | null = null;
+  let sawPrefix = false;
+  for (;;) {
+    const at = reader.fileOffset;
+    const opcode = reader.u8('opcode');
+    switch (opcode) {
+      case OPCODE.EXPIRETIME_MS: {
+        const value = reader.int64LE('expire time (ms)');
+        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+          throw new RdbError('bad-value', `expire time ${value} ms is out of range`, at);
+        }
+        expireAtMs = Number(value);
+        sawPrefix = true;
+        continue;
+      }
+      case OPCODE.EXPIRETIME:
+        expireAtMs = reader.int32LE('expire time (s)') * 1000;
+        sawPrefix = true;
+        continue;
+      case OPCODE.IDLE:
+        reader.length('LRU idle time');
+        sawPrefix = true;
+        continue;
+      case OPCODE.FREQ:
+        reader.u8('LFU frequency');
+        sawPrefix = true;
+        continue;
+    }
+    if (sawPrefix && opcode >= OPCODE.FUNCTION2) {
+      throw new RdbError('bad-encoding', `opcode ${opcode} follows an expire/idle/freq prefix, expected a key`, at);
+    }
+    switch (opcode) {
+      case OPCODE.AUX: {
+        const key = latin1.decode(reader.string('aux field name'));
+        return { kind: 'aux', key, value: reader.string('aux field value') };
+      }
+      case OPCODE.SELECTDB:
+        return { kind: 'selectDb', dbIndex: reader.length('database index') };
+      case OPCODE.RESIZEDB:
+        return { kind: 'resizeDb', keyCount: reader.length('db size'), expiresCount: reader.length('expires size') };
+      case OPCODE.FUNCTION2:
+        return { kind: 'function', code: reader.string('function library') };
+      case OPCODE.FUNCTION_PRE_GA:
+        throw new RdbError('unsupported', 'unsupported opcode: pre-GA function format (Redis 7.0 release candidates)', at);
+      case OPCODE.MODULE_AUX:
+        throw new RdbError('unsupported', 'unsupported opcode: module auxiliary data needs the module that wrote it', at);
+      case OPCODE.EOF: {
+        if (context.version < RDB_VERSION_FIRST_WITH_CHECKSUM) return { kind: 'eof', checksum: null };
+        const stored = BigInt.asUintN(64, reader.int64LE('checksum'));
+        return { kind: 'eof', checksum: stored === 0n ? null : stored };
+      }
+      default: {
+        const key = reader.string('key');
+        const value = readValue(reader, opcode, at);
+        if (value === null) return { kind: 'emptyKeySkipped', dbIndex: context.dbIndex, key };
+        return { kind: 'entry', entry: { dbIndex: context.dbIndex, key, value, expireAtMs } };
+      }
+    }
+  }
+}
