@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRdbFile } from '../../src/rdb/encoder.ts';
-import type { RdbEntry, RdbValue } from '../../src/rdb/value.ts';
+import type { RdbEntry } from '../../src/rdb/value.ts';
 import { hex, normalizeValue } from './normalize.ts';
+import { readBack } from './redis-readback.ts';
 import { makeTempDir, startRedis, type RedisProcess } from './redis-server.ts';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -54,29 +55,6 @@ const entries: RdbEntry[] = [
   { dbIndex: 3, key: ascii('db3:list'), value: { type: 'list', items: [ascii('x')] }, expireAtMs: null },
   { dbIndex: 3, key: ascii('str:small'), value: { type: 'string', bytes: ascii('same key, other db') }, expireAtMs: null },
 ];
-
-async function readBack(redis: Redis, key: Buffer, type: RdbValue['type']): Promise<RdbValue> {
-  switch (type) {
-    case 'string':
-      return { type, bytes: (await redis.getBuffer(key))! };
-    case 'list':
-      return { type, items: await redis.lrangeBuffer(key, 0, -1) };
-    case 'set':
-      return { type, members: await redis.smembersBuffer(key) };
-    case 'zset': {
-      const flat = (await redis.callBuffer('ZRANGE', key, '0', '-1', 'WITHSCORES')) as Buffer[];
-      const out: { member: Uint8Array; score: number }[] = [];
-      for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i]!, score: Number.parseFloat(flat[i + 1]!.toString().replace(/^(-?)inf$/, '$1Infinity')) });
-      return { type, entries: out };
-    }
-    case 'hash': {
-      const flat = (await redis.callBuffer('HGETALL', key)) as Buffer[];
-      const out: { field: Uint8Array; value: Uint8Array }[] = [];
-      for (let i = 0; i < flat.length; i += 2) out.push({ field: flat[i]!, value: flat[i + 1]! });
-      return { type, fields: out };
-    }
-  }
-}
 
 describe('a real Redis 7.0 loads the RDB files we write', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
