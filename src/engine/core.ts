@@ -1,0 +1,99 @@
+import type { Clock } from './clock.ts';
+import { releaseEntry } from './entry.ts';
+import { Errors } from './errors.ts';
+import { NULL_BLOCK, type BlockIndex, type DbIndex } from './ids.ts';
+import { Keyspace } from './keyspace.ts';
+import { lruClockFor, valueExpireAtMs, valueType, ValueType, writeLru } from './object.ts';
+import type { BlockStore } from './store.ts';
+import { BlockTree } from './tree.ts';
+import { releaseString } from './types/string.ts';
+
+export type ValueReleaser = (core: Core, value: BlockIndex) => void;
+
+/**
+ * What every command needs: the block store, the keyspace, the tree used inside values (every write
+ * hooked) and the clock. Lookups apply lazy expiry.
+ */
+export class Core {
+  readonly keyspace: Keyspace;
+  readonly valueTree: BlockTree;
+  private readonly releasers = new Map<ValueType, ValueReleaser>();
+
+  constructor(readonly store: BlockStore, readonly clock: Clock) {
+    this.keyspace = new Keyspace(store);
+    this.valueTree = new BlockTree(store, store.beforeBlockWrite);
+    this.releasers.set(ValueType.String, (core, value) => releaseString(core.store, value));
+  }
+
+  registerReleaser(type: ValueType, releaser: ValueReleaser): void {
+    this.releasers.set(type, releaser);
+  }
+
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  /** Reserves the blocks a command may allocate before it mutates anything (throws OOM otherwise). */
+  prepare(newBlocks: number, existingBlockWrites = 0): void {
+    this.store.prepare(newBlocks, existingBlockWrites);
+  }
+
+  isExpired(value: BlockIndex, nowMs = this.nowMs()): boolean {
+    const expireAtMs = valueExpireAtMs(this.store, value);
+    return expireAtMs !== 0 && expireAtMs <= nowMs;
+  }
+
+  /** The keyspace node of a live key (an expired key is deleted first), or 0. Touches the LRU clock. */
+  lookupNode(db: DbIndex, key: Uint8Array): BlockIndex {
+    Keyspace.checkDb(db);
+    const node = this.keyspace.find(db, key);
+    if (node === NULL_BLOCK) return NULL_BLOCK;
+    const value = this.keyspace.valueOf(node);
+    const nowMs = this.nowMs();
+    if (this.isExpired(value, nowMs)) {
+      this.deleteKey(db, key);
+      return NULL_BLOCK;
+    }
+    writeLru(this.store, value, lruClockFor(nowMs));
+    return node;
+  }
+
+  lookupValue(db: DbIndex, key: Uint8Array): BlockIndex {
+    const node = this.lookupNode(db, key);
+    return node === NULL_BLOCK ? NULL_BLOCK : this.keyspace.valueOf(node);
+  }
+
+  /** The live value of `key` if it has `type`; 0 if absent; WRONGTYPE otherwise. */
+  lookupTyped(db: DbIndex, key: Uint8Array, type: ValueType): BlockIndex {
+    const value = this.lookupValue(db, key);
+    if (value !== NULL_BLOCK && valueType(this.store, value) !== type) throw Errors.wrongType();
+    return value;
+  }
+
+  /** Removes the key and releases its node and value. O(log n + value blocks). */
+  deleteKey(db: DbIndex, key: Uint8Array): boolean {
+    const node = this.keyspace.unlink(db, key);
+    if (node === NULL_BLOCK) return false;
+    const value = this.keyspace.valueOf(node);
+    releaseEntry(this.store, node);
+    this.releaseValue(value);
+    return true;
+  }
+
+  releaseValue(value: BlockIndex): void {
+    const releaser = this.releasers.get(valueType(this.store, value));
+    if (releaser === undefined) throw new Error(`no releaser for value type ${valueType(this.store, value)}`);
+    releaser(this, value);
+  }
+
+  /** Adds a key known to be absent, or repoints an existing node, releasing the old value. */
+  storeValue(db: DbIndex, key: Uint8Array, node: BlockIndex, value: BlockIndex): void {
+    if (node === NULL_BLOCK) {
+      this.keyspace.insert(db, key, value);
+      return;
+    }
+    const old = this.keyspace.valueOf(node);
+    this.keyspace.setValue(node, value);
+    this.releaseValue(old);
+  }
+}

@@ -1,0 +1,116 @@
+import { Arena, H, type ArenaOptions } from './arena.ts';
+import { assertCheck, check, type Violation } from './check.ts';
+import { systemClock, type Clock } from './clock.ts';
+import * as keysCommands from './commands/keys.ts';
+import * as strings from './commands/strings.ts';
+import { Core } from './core.ts';
+import { EngineError } from './errors.ts';
+import type { DbIndex } from './ids.ts';
+import { BlockStore, type BlockWriteHooks } from './store.ts';
+
+export type { SetOptions, SetResult, ExpireSpec } from './commands/strings.ts';
+export type { ExpireCondition, ExpireUnit } from './commands/keys.ts';
+
+export interface EngineOptions extends ArenaOptions {
+  clock?: Clock;
+  /** Write-path hooks (the dump installs its own); the default frees released blocks at once. */
+  hooks?: (store: BlockStore) => BlockWriteHooks;
+  /** Attach to an existing arena instead of creating one. */
+  sharedBuffer?: SharedArrayBuffer;
+}
+
+export interface MemoryUsage {
+  blockSizeBytes: number;
+  blockCount: number;
+  blockCountMax: number;
+  freeBlocks: number;
+  liveBlocks: number;
+  lazyQueuedBlocks: number;
+  dumpCopyBlocks: number;
+  bufferByteLength: number;
+}
+
+/**
+ * The in-process API the RESP server calls: one method per command, keys and values as bytes,
+ * replies as plain data, errors as EngineError carrying Redis's error text.
+ */
+export class Engine {
+  readonly core: Core;
+
+  constructor(options: EngineOptions = {}) {
+    const arena = options.sharedBuffer ? Arena.attach(options.sharedBuffer, options.growthFactor) : Arena.create(options);
+    this.core = new Core(new BlockStore(arena, options.hooks), options.clock ?? systemClock);
+  }
+
+  get store(): BlockStore {
+    return this.core.store;
+  }
+
+  get sharedBuffer(): SharedArrayBuffer {
+    return this.core.store.arena.sab;
+  }
+
+  check(): Violation[] {
+    return check(this.core);
+  }
+
+  assertCheck(): void {
+    assertCheck(this.core);
+  }
+
+  /** Drops what is left of the current command's block reservation (tests call it between commands). */
+  endCommand(): void {
+    this.core.store.alloc.endCommand();
+  }
+
+  memoryUsage(): MemoryUsage {
+    const arena = this.core.store.arena;
+    const u32 = arena.u32;
+    return {
+      blockSizeBytes: arena.blockSizeBytes,
+      blockCount: arena.blockCount,
+      blockCountMax: arena.blockCountMax,
+      freeBlocks: Atomics.load(u32, H.freeBlocks),
+      liveBlocks: Atomics.load(u32, H.liveBlocks),
+      lazyQueuedBlocks: Atomics.load(u32, H.lazyQueuedBlocks),
+      dumpCopyBlocks: Atomics.load(u32, H.dumpCopyBlocks),
+      bufferByteLength: arena.sab.byteLength,
+    };
+  }
+
+  // Strings
+  get(db: DbIndex, key: Uint8Array) { return strings.get(this.core, db, key); }
+  set(db: DbIndex, key: Uint8Array, value: Uint8Array, options?: strings.SetOptions) { return strings.set(this.core, db, key, value, options); }
+  mget(db: DbIndex, keys: Uint8Array[]) { return strings.mget(this.core, db, keys); }
+  mset(db: DbIndex, pairs: [Uint8Array, Uint8Array][]) { strings.mset(this.core, db, pairs); }
+  append(db: DbIndex, key: Uint8Array, value: Uint8Array) { return strings.append(this.core, db, key, value); }
+  strlen(db: DbIndex, key: Uint8Array) { return strings.strlen(this.core, db, key); }
+  getrange(db: DbIndex, key: Uint8Array, start: number, end: number) { return strings.getrange(this.core, db, key, start, end); }
+  setrange(db: DbIndex, key: Uint8Array, offset: number, value: Uint8Array) { return strings.setrange(this.core, db, key, offset, value); }
+  incr(db: DbIndex, key: Uint8Array) { return strings.incrby(this.core, db, key, 1n); }
+  decr(db: DbIndex, key: Uint8Array) { return strings.incrby(this.core, db, key, -1n); }
+  incrby(db: DbIndex, key: Uint8Array, delta: bigint) { return strings.incrby(this.core, db, key, delta); }
+  decrby(db: DbIndex, key: Uint8Array, delta: bigint) {
+    if (delta === -(2n ** 63n)) throw new EngineError('ERR decrement would overflow');
+    return strings.incrby(this.core, db, key, -delta);
+  }
+  incrbyfloat(db: DbIndex, key: Uint8Array, increment: number) { return strings.incrbyfloat(this.core, db, key, increment); }
+
+  // Keys
+  del(db: DbIndex, keys: Uint8Array[]) { return keysCommands.del(this.core, db, keys); }
+  exists(db: DbIndex, keys: Uint8Array[]) { return keysCommands.exists(this.core, db, keys); }
+  type(db: DbIndex, key: Uint8Array) { return keysCommands.type(this.core, db, key); }
+  expire(db: DbIndex, key: Uint8Array, seconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, seconds, 'EX', condition); }
+  pexpire(db: DbIndex, key: Uint8Array, milliseconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, milliseconds, 'PX', condition); }
+  expireat(db: DbIndex, key: Uint8Array, unixSeconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, unixSeconds, 'EXAT', condition); }
+  pexpireat(db: DbIndex, key: Uint8Array, unixMilliseconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, unixMilliseconds, 'PXAT', condition); }
+  ttl(db: DbIndex, key: Uint8Array) { return keysCommands.ttl(this.core, db, key, 's'); }
+  pttl(db: DbIndex, key: Uint8Array) { return keysCommands.ttl(this.core, db, key, 'ms'); }
+  persist(db: DbIndex, key: Uint8Array) { return keysCommands.persist(this.core, db, key); }
+  rename(db: DbIndex, source: Uint8Array, destination: Uint8Array) { keysCommands.rename(this.core, db, source, destination); }
+  dbsize(db: DbIndex) { return keysCommands.dbsize(this.core, db); }
+  keys(db: DbIndex, pattern: Uint8Array) { return keysCommands.keys(this.core, db, pattern); }
+  randomkey(db: DbIndex, random?: () => number) { return keysCommands.randomkey(this.core, db, random); }
+  flushdb(db: DbIndex) { keysCommands.flushdb(this.core, db); }
+  flushall() { keysCommands.flushall(this.core); }
+}

@@ -1,0 +1,98 @@
+import { DATABASE_COUNT, H } from './arena.ts';
+import { compareKeyWithEntry, createEntry, ENTRY_AUX_WORD, entryBlocksFor } from './entry.ts';
+import { assert, Errors } from './errors.ts';
+import { identityResolver, NULL_BLOCK, type BlockIndex, type BlockResolver, type DbIndex } from './ids.ts';
+import type { BlockStore } from './store.ts';
+import { BlockTree } from './tree.ts';
+
+/**
+ * Per-database key -> value trees. The roots live in the arena header (H.dbRoots + db). Tree links
+ * are structural (no write hook: the dump walks the live tree); the key bytes and the value
+ * reference are payload and go through the hook.
+ */
+export class Keyspace {
+  readonly tree: BlockTree;
+
+  constructor(private readonly store: BlockStore) {
+    this.tree = new BlockTree(store, noStructureHook);
+  }
+
+  static checkDb(db: DbIndex): void {
+    if (!Number.isInteger(db) || db < 0 || db >= DATABASE_COUNT) throw Errors.dbIndexOutOfRange();
+  }
+
+  root(db: DbIndex): BlockIndex {
+    return this.store.arena.u32[H.dbRoots + db]! as BlockIndex;
+  }
+
+  private setRoot(db: DbIndex, root: BlockIndex): void {
+    this.store.arena.u32[H.dbRoots + db] = root;
+  }
+
+  size(db: DbIndex): number {
+    return this.tree.count(this.root(db));
+  }
+
+  /** The keyspace node of `key`, or 0. O(log n) key comparisons. */
+  find(db: DbIndex, key: Uint8Array, resolve: BlockResolver = identityResolver): BlockIndex {
+    const store = this.store;
+    return this.tree.find(this.root(db), (node) => compareKeyWithEntry(store, key, node, resolve), resolve);
+  }
+
+  valueOf(node: BlockIndex, resolve: BlockResolver = identityResolver): BlockIndex {
+    return this.store.arena.u32[this.store.arena.blockWord(resolve(node)) + ENTRY_AUX_WORD]! as BlockIndex;
+  }
+
+  /** Blocks `insert` allocates for this key. */
+  entryBlocksFor(key: Uint8Array): number {
+    return entryBlocksFor(this.store, key.length);
+  }
+
+  /** Adds a key that is not present; the caller prepared entryBlocksFor(key) blocks. */
+  insert(db: DbIndex, key: Uint8Array, value: BlockIndex): BlockIndex {
+    const store = this.store;
+    const node = createEntry(store, key);
+    store.arena.u32[store.arena.blockWord(node) + ENTRY_AUX_WORD] = value;
+    this.setRoot(db, this.tree.insert(this.root(db), node, (other) => compareKeyWithEntry(store, key, other)));
+    return node;
+  }
+
+  /** Points an existing key at another value (a payload write: goes through the hook). */
+  setValue(node: BlockIndex, value: BlockIndex): void {
+    this.store.beforeBlockWrite(node);
+    this.store.arena.u32[this.store.arena.blockWord(node) + ENTRY_AUX_WORD] = value;
+  }
+
+  /** Unlinks the key's node and returns it (the caller releases node and value), or 0. */
+  unlink(db: DbIndex, key: Uint8Array): BlockIndex {
+    const store = this.store;
+    this.setRoot(db, this.tree.remove(this.root(db), (node) => compareKeyWithEntry(store, key, node)));
+    return this.tree.lastRemoved;
+  }
+
+  /** Detaches a whole database (FLUSHDB); returns the old root. */
+  detachAll(db: DbIndex): BlockIndex {
+    const root = this.root(db);
+    this.setRoot(db, NULL_BLOCK);
+    return root;
+  }
+
+  /** Nodes of `db` in key order starting at rank. */
+  forEachFrom(db: DbIndex, fromRank: number, visit: (node: BlockIndex) => boolean, resolve: BlockResolver = identityResolver): void {
+    this.tree.forEachFrom(this.root(db), fromRank, visit, resolve);
+  }
+
+  /** Rank of the first key strictly after `key` (SCAN resumes there). */
+  rankAfter(db: DbIndex, key: Uint8Array): number {
+    const store = this.store;
+    return this.tree.rankOf(this.root(db), (node) => compareKeyWithEntry(store, key, node), true);
+  }
+
+  select(db: DbIndex, rank: number): BlockIndex {
+    const node = this.tree.select(this.root(db), rank);
+    assert(node !== NULL_BLOCK || rank >= this.size(db), 'select inside the tree found nothing');
+    return node;
+  }
+}
+
+function noStructureHook(_blockIndex: BlockIndex): void {}

@@ -1,0 +1,31 @@
+import { ManualClock } from '../../src/engine/clock.ts';
+import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
+
+export const b = (text: string): Uint8Array => new TextEncoder().encode(text);
+export const s = (bytes: Uint8Array | null): string | null => (bytes === null ? null : new TextDecoder('latin1').decode(bytes));
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/**
+ * An engine whose every command is followed by endCommand() and a whole-buffer check(), whether the
+ * command returned or threw: a violation fails the test at the operation that caused it.
+ */
+export function checkedEngine(options: EngineOptions = {}): { engine: Engine; clock: ManualClock } {
+  const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();
+  const engine = new Engine({ initialBlocks: 64, ...options, clock });
+  const skipped = new Set(['check', 'assertCheck', 'endCommand', 'memoryUsage', 'constructor']);
+  const proxy = new Proxy(engine, {
+    get(target, property, receiver) {
+      const member = Reflect.get(target, property, receiver);
+      if (typeof member !== 'function' || typeof property !== 'string' || skipped.has(property)) return member;
+      return (...args: unknown[]) => {
+        try {
+          return member.apply(target, args);
+        } finally {
+          target.endCommand();
+          target.assertCheck();
+        }
+      };
+    },
+  });
+  return { engine: proxy, clock };
+}
