@@ -1,0 +1,201 @@
+import type { Socket } from 'node:net';
+import type { ClientState } from './client-state.ts';
+import { noAuthReply } from './command-errors.ts';
+import { hasFlag, type CommandTable } from './command-table.ts';
+import type { Executor } from './executor.ts';
+import { reply, type Reply } from './reply.ts';
+import { ProtocolError, RequestParser, type ParserLimits } from './resp-parser.ts';
+import { ReplyEncoder } from './resp-writer.ts';
+
+export interface ConnectionSettings {
+  readonly commands: CommandTable;
+  readonly executor: Executor;
+  /** When true, names missing from the table go to the executor instead of "unknown command". */
+  readonly unknownCommandsToExecutor: boolean;
+  readonly requirePassword: boolean;
+  readonly parserLimits: ParserLimits;
+  /**
+   * Reading stops while more reply bytes than this wait to be sent, so a client that pipelines
+   * without reading its replies cannot make the server buffer without bound.
+   */
+  readonly outputPauseByteLength: number;
+  /** After a protocol error or QUIT, a peer that does not read its last reply is dropped this late. */
+  readonly closeGraceMs: number;
+  readonly errorReplyOf: (error: unknown) => Reply | null;
+  readonly onInternalError: (error: unknown, client: ClientState) => void;
+}
+
+const internalErrorReply = reply.error('ERR internal error, see the server log');
+
+/**
+ * One client connection: parses requests as bytes arrive, runs them in order, and writes all the
+ * replies produced from one read in one corked socket write (pipelining throughput).
+ */
+export class Connection {
+  private readonly parser: RequestParser;
+  private readonly encoder = new ReplyEncoder();
+  // While either is set, requests stay queued in the parser and the socket is not read.
+  private awaitingReply = false;
+  private awaitingDrain = false;
+  private closing = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly client: ClientState,
+    private readonly settings: ConnectionSettings,
+    private readonly onClosed: (connection: Connection) => void,
+  ) {
+    this.parser = new RequestParser(settings.parserLimits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.onSocketClosed());
+  }
+
+  /** Ends the connection after the replies already produced; drops it if the peer stalls. */
+  end(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.flush();
+    this.socket.pause();
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), this.settings.closeGraceMs);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.parser.push(chunk);
+    this.process();
+  }
+
+  private onDrain(): void {
+    if (!this.awaitingDrain || this.closing) return;
+    this.awaitingDrain = false;
+    this.resumeProcessing();
+  }
+
+  private onSocketClosed(): void {
+    this.closing = true;
+    this.onClosed(this);
+  }
+
+  /** Runs every complete request buffered, in order, until one is async or output is too large. */
+  private process(): void {
+    const client = this.client;
+    while (!this.awaitingReply && !this.awaitingDrain && !this.closing) {
+      if (this.outputIsTooLarge()) {
+        this.flush();
+        // 'drain' comes only after a write that passed the socket's own high-water mark.
+        if (this.socket.writableNeedDrain) {
+          this.awaitingDrain = true;
+          this.socket.pause();
+          break;
+        }
+      }
+      const request = this.parser.next(client.authenticated);
+      if (request === null) break;
+      if (request instanceof ProtocolError) {
+        if (request.replyText !== null) this.encoder.write(reply.error(request.replyText), client.protocol);
+        this.end();
+        return;
+      }
+      const result = this.dispatch(request);
+      if (result instanceof Promise) {
+        this.awaitingReply = true;
+        this.socket.pause();
+        result.then(
+          (value) => this.resumeWith(value),
+          (error: unknown) => this.resumeWith(this.replyForThrown(error)),
+        );
+        break;
+      }
+      this.encoder.write(result, client.protocol);
+      if (client.closeAfterReply) {
+        this.end();
+        return;
+      }
+    }
+    this.flush();
+  }
+
+  private resumeWith(value: Reply): void {
+    if (this.closing) return;
+    this.encoder.write(value, this.client.protocol);
+    if (this.client.closeAfterReply) {
+      this.end();
+      return;
+    }
+    this.awaitingReply = false;
+    this.resumeProcessing();
+  }
+
+  private resumeProcessing(): void {
+    if (this.awaitingReply || this.awaitingDrain) return;
+    this.socket.resume();
+    this.process();
+  }
+
+  private outputIsTooLarge(): boolean {
+    return this.socket.writableLength + this.encoder.pendingByteLength > this.settings.outputPauseByteLength;
+  }
+
+  private dispatch(argv: Buffer[]): Reply | Promise<Reply> {
+    const settings = this.settings;
+    const client = this.client;
+    client.lastInteractionMs = Date.now();
+    const lookup = settings.commands.resolve(argv);
+    let handler = settings.executor.execute;
+    let handlerThis: unknown = settings.executor;
+    if (lookup.kind === 'rejected') return lookup.reply;
+    if (lookup.kind === 'unknown') {
+      if (!settings.unknownCommandsToExecutor) return lookup.reply;
+      if (!client.authenticated) return noAuthReply;
+      client.lastCommandName = (argv[0] as Buffer).toString('latin1').toLowerCase();
+    } else {
+      const command = lookup.command;
+      if (!client.authenticated && !hasFlag(command.spec, 'no_auth')) return noAuthReply;
+      client.lastCommandName = command.fullName;
+      if (command.spec.handler !== undefined) {
+        handler = command.spec.handler;
+        handlerThis = undefined;
+      }
+    }
+    try {
+      return handler.call(handlerThis, client, argv);
+    } catch (error) {
+      return this.replyForThrown(error);
+    }
+  }
+
+  private replyForThrown(error: unknown): Reply {
+    const errorReply = this.settings.errorReplyOf(error);
+    if (errorReply !== null) return errorReply;
+    // A programming error: not hidden as an ordinary reply; the owner decides (log, crash).
+    this.settings.onInternalError(error, this.client);
+    this.client.closeAfterReply = true;
+    return internalErrorReply;
+  }
+
+  private flush(): void {
+    const client = this.client;
+    client.queryBufferByteLength = this.parser.bufferedByteLength;
+    if (this.encoder.pendingByteLength === 0) {
+      client.outputBufferByteLength = this.socket.writableLength;
+      return;
+    }
+    const chunks = this.encoder.drain();
+    if (this.socket.writable) {
+      if (chunks.length === 1) {
+        this.socket.write(chunks[0] as Buffer);
+      } else {
+        this.socket.cork();
+        for (const chunk of chunks) this.socket.write(chunk);
+        this.socket.uncork();
+      }
+    }
+    client.outputBufferByteLength = this.socket.writableLength;
+  }
+}

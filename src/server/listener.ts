@@ -1,0 +1,122 @@
+import net from 'node:net';
+import { ClientState, formatAddress } from './client-state.ts';
+import { errorReplyOf as defaultErrorReplyOf } from './command-errors.ts';
+import { CommandTable, type CommandSpec } from './command-table.ts';
+import { Connection, type ConnectionSettings } from './connection.ts';
+import { connectionCommands } from './connection-commands.ts';
+import type { Executor } from './executor.ts';
+import type { Reply } from './reply.ts';
+import { defaultParserLimits, type ParserLimits } from './resp-parser.ts';
+import type { ServerConfig, ServerContext } from './server-context.ts';
+
+export interface ServerOptions {
+  readonly executor: Executor;
+  /**
+   * The executor's commands, checked (name, arity, auth) before it is called. When omitted, every
+   * name the server does not know goes to the executor, which then answers unknown commands
+   * itself (see unknownCommandReply).
+   */
+  readonly commands?: readonly CommandSpec[];
+  /** Loopback unless told otherwise: the server has no TLS and only requirepass. */
+  readonly host?: string;
+  /** 0 picks a free port; read the chosen one from SabreServer.port. */
+  readonly port?: number;
+  readonly requirePassword?: string | null;
+  readonly databaseCount?: number;
+  readonly reportedRedisVersion?: string;
+  readonly parserLimits?: Partial<ParserLimits>;
+  readonly outputPauseByteLength?: number;
+  readonly closeGraceMs?: number;
+  readonly errorReplyOf?: (error: unknown) => Reply | null;
+  /** A programming error escaped a command. Default: print it; the client gets an error and is closed. */
+  readonly onInternalError?: (error: unknown, client: ClientState) => void;
+}
+
+export interface SabreServer {
+  readonly host: string;
+  readonly port: number;
+  readonly commands: CommandTable;
+  connectedClientCount(): number;
+  /** Stops accepting, ends every connection after its pending replies, resolves when all are closed. */
+  close(): Promise<void>;
+}
+
+const defaultOutputPauseByteLength = 4 * 1024 * 1024;
+
+export async function startServer(options: ServerOptions): Promise<SabreServer> {
+  const host = options.host ?? '127.0.0.1';
+  const config: ServerConfig = {
+    requirePassword: options.requirePassword ?? null,
+    databaseCount: options.databaseCount ?? 16,
+    reportedRedisVersion: options.reportedRedisVersion ?? '7.0.15',
+  };
+  const connections = new Set<Connection>();
+  const commands = new CommandTable();
+  const startedAtMs = Date.now();
+  let nextClientId = 1;
+  let tcpPort = 0;
+
+  const context: ServerContext = {
+    config,
+    commands,
+    startedAtMs,
+    get tcpPort() {
+      return tcpPort;
+    },
+    *clients() {
+      for (const connection of connections) yield connection.client;
+    },
+    executorInfoSections: () => options.executor.infoSections?.() ?? [],
+  };
+  commands.registerAll(connectionCommands(context));
+  if (options.commands !== undefined) commands.registerAll(options.commands);
+
+  const settings: ConnectionSettings = {
+    commands,
+    executor: options.executor,
+    unknownCommandsToExecutor: options.commands === undefined,
+    requirePassword: config.requirePassword !== null,
+    parserLimits: { ...defaultParserLimits, ...options.parserLimits },
+    outputPauseByteLength: options.outputPauseByteLength ?? defaultOutputPauseByteLength,
+    closeGraceMs: options.closeGraceMs ?? 5000,
+    errorReplyOf: options.errorReplyOf ?? defaultErrorReplyOf,
+    onInternalError:
+      options.onInternalError ??
+      ((error, client) => console.error(`sabre: internal error in a command from client ${client.id}:`, error)),
+  };
+
+  const server = net.createServer((socket) => {
+    const client = new ClientState(
+      nextClientId++,
+      formatAddress(socket.remoteAddress, socket.remotePort),
+      formatAddress(socket.localAddress, socket.localPort),
+      config.requirePassword === null,
+    );
+    const connection = new Connection(socket, client, settings, (closed) => {
+      if (connections.delete(closed)) options.executor.clientClosed?.(closed.client);
+    });
+    connections.add(connection);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 6379, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  tcpPort = typeof address === 'object' && address !== null ? address.port : 0;
+
+  return {
+    host,
+    port: tcpPort,
+    commands,
+    connectedClientCount: () => connections.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const connection of connections) connection.end();
+      }),
+  };
+}
