@@ -9,6 +9,7 @@
 import { ENC_INT16, ENC_INT32, ENC_INT8, ENC_LZF, LEN_32BIT_MARKER, LEN_64BIT_MARKER, LEN_ENCVAL } from './constants.ts';
 import { RdbError } from './errors.ts';
 import { int64ToBytes } from './int-string.ts';
+import { copyBytes } from './slab.ts';
 import { lzfDecompress } from './lzf.ts';
 
 export class NeedMoreInput {
@@ -56,7 +57,7 @@ export class ByteReader {
 
   take(byteCount: number, what: string): Uint8Array {
     this.need(byteCount, what);
-    const out = this.bytes.slice(this.pos, this.pos + byteCount);
+    const out = copyBytes(this.bytes, this.pos, this.pos + byteCount);
     this.pos += byteCount;
     return out;
   }

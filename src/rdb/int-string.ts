@@ -45,8 +45,4 @@ export function parseCanonicalInt32(bytes: Uint8Array): number | null {
   return value;
 }
 
-const encoder = new TextEncoder();
-
-export function int64ToBytes(value: bigint | number): Uint8Array {
-  return encoder.encode(value.toString());
-}
+export { decimalBytes as int64ToBytes } from './slab.ts';

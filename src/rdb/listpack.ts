@@ -51,7 +51,7 @@ export function parseListpack(blob: Uint8Array, blobOffset: number): PackedEleme
     } else if ((enc & 0xc0) === 0x80) {
       const strlen = enc & 0x3f;
       need(pos + 1, strlen, 'string');
-      out.push(blob.slice(pos + 1, pos + 1 + strlen));
+      out.push(blob.subarray(pos + 1, pos + 1 + strlen));
       entryBytes = 1 + strlen;
     } else if ((enc & 0xe0) === 0xc0) {
       need(pos, 2, '13-bit int');
@@ -62,13 +62,13 @@ export function parseListpack(blob: Uint8Array, blobOffset: number): PackedEleme
       need(pos, 2, 'string length');
       const strlen = ((enc & 0x0f) << 8) | blob[pos + 1]!;
       need(pos + 2, strlen, 'string');
-      out.push(blob.slice(pos + 2, pos + 2 + strlen));
+      out.push(blob.subarray(pos + 2, pos + 2 + strlen));
       entryBytes = 2 + strlen;
     } else if (enc === 0xf0) {
       need(pos, 5, 'string length');
       const strlen = view.getUint32(pos + 1, true);
       need(pos + 5, strlen, 'string');
-      out.push(blob.slice(pos + 5, pos + 5 + strlen));
+      out.push(blob.subarray(pos + 5, pos + 5 + strlen));
       entryBytes = 5 + strlen;
     } else if (enc === 0xf1) {
       need(pos, 3, 'int16');

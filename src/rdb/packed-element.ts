@@ -4,14 +4,14 @@
  * double; these helpers do the same.
  */
 import { RdbError } from './errors.ts';
+import { decimalBytes } from './slab.ts';
 
 export type PackedElement = Uint8Array | number | bigint;
 
-const textEncoder = new TextEncoder();
 const latin1 = new TextDecoder('latin1');
 
 export function packedToBytes(element: PackedElement): Uint8Array {
-  return element instanceof Uint8Array ? element : textEncoder.encode(element.toString());
+  return element instanceof Uint8Array ? element : decimalBytes(element);
 }
 
 /** Strict form of what strtod accepts in a Redis score: decimal/scientific, inf, -inf. */

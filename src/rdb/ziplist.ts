@@ -56,19 +56,19 @@ export function parseZiplist(blob: Uint8Array, blobOffset: number): PackedElemen
     if (kind === 0) {
       const strlen = enc & 0x3f;
       need(pos + 1, strlen, 'string');
-      out.push(blob.slice(pos + 1, pos + 1 + strlen));
+      out.push(blob.subarray(pos + 1, pos + 1 + strlen));
       pos += 1 + strlen;
     } else if (kind === 1) {
       need(pos, 2, 'string length');
       const strlen = ((enc & 0x3f) << 8) | blob[pos + 1]!;
       need(pos + 2, strlen, 'string');
-      out.push(blob.slice(pos + 2, pos + 2 + strlen));
+      out.push(blob.subarray(pos + 2, pos + 2 + strlen));
       pos += 2 + strlen;
     } else if (kind === 2) {
       need(pos, 5, 'string length');
       const strlen = view.getUint32(pos + 1, false);
       need(pos + 5, strlen, 'string');
-      out.push(blob.slice(pos + 5, pos + 5 + strlen));
+      out.push(blob.subarray(pos + 5, pos + 5 + strlen));
       pos += 5 + strlen;
     } else {
       pos += 1;

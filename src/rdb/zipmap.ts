@@ -36,14 +36,14 @@ export function parseZipmap(blob: Uint8Array, blobOffset: number): RdbHashField[
     if (blob[pos] === END) break;
     const fieldLength = readLength('field');
     need(pos, fieldLength, 'field');
-    const field = blob.slice(pos, pos + fieldLength);
+    const field = blob.subarray(pos, pos + fieldLength);
     pos += fieldLength;
     const valueLength = readLength('value');
     need(pos, 1, 'free byte');
     const freeBytes = blob[pos]!;
     pos += 1;
     need(pos, valueLength + freeBytes, 'value');
-    const value = blob.slice(pos, pos + valueLength);
+    const value = blob.subarray(pos, pos + valueLength);
     pos += valueLength + freeBytes;
     out.push({ field, value });
   }
