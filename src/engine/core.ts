@@ -6,7 +6,10 @@ import { Keyspace } from './keyspace.ts';
 import { lruClockFor, valueExpireAtMs, valueType, ValueType, writeLru } from './object.ts';
 import type { BlockStore } from './store.ts';
 import { BlockTree } from './tree.ts';
+import { releaseHash } from './types/hash.ts';
+import { releaseSet } from './types/set.ts';
 import { releaseString } from './types/string.ts';
+import { releaseZset } from './types/zset.ts';
 
 export type ValueReleaser = (core: Core, value: BlockIndex) => void;
 
@@ -23,6 +26,9 @@ export class Core {
     this.keyspace = new Keyspace(store);
     this.valueTree = new BlockTree(store, store.beforeBlockWrite);
     this.releasers.set(ValueType.String, (core, value) => releaseString(core.store, value));
+    this.releasers.set(ValueType.Hash, releaseHash);
+    this.releasers.set(ValueType.Set, releaseSet);
+    this.releasers.set(ValueType.ZSet, releaseZset);
   }
 
   registerReleaser(type: ValueType, releaser: ValueReleaser): void {

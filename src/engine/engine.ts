@@ -3,6 +3,9 @@ import { assertCheck, check, type Violation } from './check.ts';
 import { systemClock, type Clock } from './clock.ts';
 import * as keysCommands from './commands/keys.ts';
 import * as strings from './commands/strings.ts';
+import * as hashes from './commands/hashes.ts';
+import * as sets from './commands/sets.ts';
+import * as zsets from './commands/zsets.ts';
 import { Core } from './core.ts';
 import { EngineError } from './errors.ts';
 import type { DbIndex } from './ids.ts';
@@ -10,6 +13,7 @@ import { BlockStore, type BlockWriteHooks } from './store.ts';
 
 export type { SetOptions, SetResult, ExpireSpec } from './commands/strings.ts';
 export type { ExpireCondition, ExpireUnit } from './commands/keys.ts';
+export type { ZAddOptions, ScoredMember, ScoreBound, ZRangeQuery } from './commands/zsets.ts';
 
 export interface EngineOptions extends ArenaOptions {
   clock?: Clock;
@@ -113,4 +117,29 @@ export class Engine {
   randomkey(db: DbIndex, random?: () => number) { return keysCommands.randomkey(this.core, db, random); }
   flushdb(db: DbIndex) { keysCommands.flushdb(this.core, db); }
   flushall() { keysCommands.flushall(this.core); }
+
+  // Hashes
+  hset(db: DbIndex, key: Uint8Array, pairs: [Uint8Array, Uint8Array][]) { return hashes.hset(this.core, db, key, pairs); }
+  hget(db: DbIndex, key: Uint8Array, field: Uint8Array) { return hashes.hget(this.core, db, key, field); }
+  hdel(db: DbIndex, key: Uint8Array, fields: Uint8Array[]) { return hashes.hdel(this.core, db, key, fields); }
+  hlen(db: DbIndex, key: Uint8Array) { return hashes.hlen(this.core, db, key); }
+  hgetall(db: DbIndex, key: Uint8Array) { return hashes.hgetall(this.core, db, key); }
+  hexists(db: DbIndex, key: Uint8Array, field: Uint8Array) { return hashes.hexists(this.core, db, key, field); }
+  hincrby(db: DbIndex, key: Uint8Array, field: Uint8Array, delta: bigint) { return hashes.hincrby(this.core, db, key, field, delta); }
+
+  // Sets
+  sadd(db: DbIndex, key: Uint8Array, members: Uint8Array[]) { return sets.sadd(this.core, db, key, members); }
+  srem(db: DbIndex, key: Uint8Array, members: Uint8Array[]) { return sets.srem(this.core, db, key, members); }
+  sismember(db: DbIndex, key: Uint8Array, member: Uint8Array) { return sets.sismember(this.core, db, key, member); }
+  scard(db: DbIndex, key: Uint8Array) { return sets.scard(this.core, db, key); }
+  smembers(db: DbIndex, key: Uint8Array) { return sets.smembers(this.core, db, key); }
+
+  // Sorted sets
+  zadd(db: DbIndex, key: Uint8Array, entries: zsets.ScoredMember[], options?: zsets.ZAddOptions) { return zsets.zadd(this.core, db, key, entries, options); }
+  zrem(db: DbIndex, key: Uint8Array, members: Uint8Array[]) { return zsets.zrem(this.core, db, key, members); }
+  zscore(db: DbIndex, key: Uint8Array, member: Uint8Array) { return zsets.zscore(this.core, db, key, member); }
+  zcard(db: DbIndex, key: Uint8Array) { return zsets.zcard(this.core, db, key); }
+  zrank(db: DbIndex, key: Uint8Array, member: Uint8Array) { return zsets.zrank(this.core, db, key, member, false); }
+  zrevrank(db: DbIndex, key: Uint8Array, member: Uint8Array) { return zsets.zrank(this.core, db, key, member, true); }
+  zrange(db: DbIndex, key: Uint8Array, query: zsets.ZRangeQuery) { return zsets.zrange(this.core, db, key, query); }
 }

@@ -29,3 +29,19 @@ export function checkedEngine(options: EngineOptions = {}): { engine: Engine; cl
   });
   return { engine: proxy, clock };
 }
+
+import fc from 'fast-check';
+
+/** Short names that collide often, plus arbitrary binary strings that are sometimes longer than a block. */
+export const bytesArb = (maxLength = 80): fc.Arbitrary<Uint8Array> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('a', 'b', 'c', 'd', '1', '2', '-7', 'x'.repeat(40)).map(b) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength }) },
+  );
+
+export const keyArb: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('k1', 'k2', 'k3').map(b) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 50 }) },
+);
+
+export const compare = (x: Uint8Array, y: Uint8Array): number => Buffer.compare(Buffer.from(x), Buffer.from(y));
