@@ -8,8 +8,7 @@
  */
 import { ENC_INT16, ENC_INT32, ENC_INT8, ENC_LZF, LEN_32BIT_MARKER, LEN_64BIT_MARKER, LEN_ENCVAL } from './constants.ts';
 import { RdbError } from './errors.ts';
-import { int64ToBytes } from './int-string.ts';
-import { copyBytes } from './slab.ts';
+import { copyBytes, decimalBytes } from './slab.ts';
 import { lzfDecompress } from './lzf.ts';
 
 export class NeedMoreInput {
@@ -123,16 +122,16 @@ export class ByteReader {
         this.need(1, what);
         const value = this.view.getInt8(this.pos);
         this.pos += 1;
-        return int64ToBytes(value);
+        return decimalBytes(value);
       }
       case ENC_INT16: {
         this.need(2, what);
         const value = this.view.getInt16(this.pos, true);
         this.pos += 2;
-        return int64ToBytes(value);
+        return decimalBytes(value);
       }
       case ENC_INT32:
-        return int64ToBytes(this.int32LE(what));
+        return decimalBytes(this.int32LE(what));
       case ENC_LZF: {
         const compressedByteLength = this.length(`${what} (LZF compressed length)`);
         const byteLength = this.length(`${what} (LZF original length)`);

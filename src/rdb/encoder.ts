@@ -11,7 +11,7 @@ import { OPCODE, RDB_MAGIC, RDB_VERSION_WRITTEN, TYPE } from './constants.ts';
 import { ByteWriter, type StringEncodingOptions } from './byte-writer.ts';
 import { Crc64 } from './crc64.ts';
 import { RdbError, assert } from './errors.ts';
-import type { RdbAuxField, RdbEntry, RdbHashField, RdbValue, RdbZsetEntry } from './value.ts';
+import { rdbValueLength, type RdbAuxField, type RdbEntry, type RdbHashField, type RdbValue, type RdbZsetEntry } from './value.ts';
 
 export type RdbHeaderOptions = {
   /** Reported as redis-ver; Redis only logs it. */
@@ -112,8 +112,7 @@ export class RdbEncoder {
       this.out.rdbString(value.bytes, this.stringOptions);
       return this.emit();
     }
-    const count = value.type === 'list' ? value.items.length : value.type === 'set' ? value.members.length : value.type === 'zset' ? value.entries.length : value.fields.length;
-    this.beginValueInto({ dbIndex: entry.dbIndex, key: entry.key, type: value.type, count, expireAtMs: entry.expireAtMs });
+    this.beginValueInto({ dbIndex: entry.dbIndex, key: entry.key, type: value.type, count: rdbValueLength(value), expireAtMs: entry.expireAtMs });
     switch (value.type) {
       case 'list':
         this.writeStrings(value.items);
