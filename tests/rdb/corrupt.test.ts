@@ -92,6 +92,36 @@ describe('corrupt RDB input', () => {
     );
   });
 
+  it('whole-buffer and streaming decoding agree on corrupt input (same error code or same entries)', async () => {
+    const base = compactFile('zero');
+    const outcome = (run: () => unknown): unknown => {
+      try {
+        return { entries: (run() as { entries: unknown[] }).entries.length };
+      } catch (error) {
+        return { error: (error as RdbError).code };
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), fc.integer({ min: 1, max: 64 }), async ([at, value], chunkBytes) => {
+        const file = base.slice();
+        file[at] = value;
+        const whole = outcome(() => decodeRdb(file));
+        const chunks = Array.from({ length: Math.ceil(file.length / chunkBytes) }, (_, i) => file.subarray(i * chunkBytes, (i + 1) * chunkBytes));
+        let streamed: unknown;
+        try {
+          streamed = { entries: (await decodeRdbStream(chunks)).entries.length };
+        } catch (error) {
+          expect(error).toBeInstanceOf(RdbError);
+          streamed = { error: (error as RdbError).code };
+        }
+        // A count checked against the bytes left (whole buffer) shows up as truncation when streaming.
+        if ((whole as { error?: string }).error === 'bad-length' && (streamed as { error?: string }).error === 'truncated') return;
+        expect(streamed).toEqual(whole);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('throws only RdbError for arbitrary bytes after a valid header', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
