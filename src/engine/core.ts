@@ -7,6 +7,7 @@ import { lruClockFor, valueExpireAtMs, valueType, ValueType, writeLru } from './
 import type { BlockStore } from './store.ts';
 import { BlockTree } from './tree.ts';
 import { releaseHash } from './types/hash.ts';
+import { releaseList } from './types/list.ts';
 import { releaseSet } from './types/set.ts';
 import { releaseString } from './types/string.ts';
 import { releaseZset } from './types/zset.ts';
@@ -29,6 +30,7 @@ export class Core {
     this.releasers.set(ValueType.Hash, releaseHash);
     this.releasers.set(ValueType.Set, releaseSet);
     this.releasers.set(ValueType.ZSet, releaseZset);
+    this.releasers.set(ValueType.List, releaseList);
   }
 
   registerReleaser(type: ValueType, releaser: ValueReleaser): void {

@@ -6,6 +6,7 @@ import * as strings from './commands/strings.ts';
 import * as hashes from './commands/hashes.ts';
 import * as sets from './commands/sets.ts';
 import * as zsets from './commands/zsets.ts';
+import * as lists from './commands/lists.ts';
 import { Core } from './core.ts';
 import { EngineError } from './errors.ts';
 import type { DbIndex } from './ids.ts';
@@ -142,4 +143,27 @@ export class Engine {
   zrank(db: DbIndex, key: Uint8Array, member: Uint8Array) { return zsets.zrank(this.core, db, key, member, false); }
   zrevrank(db: DbIndex, key: Uint8Array, member: Uint8Array) { return zsets.zrank(this.core, db, key, member, true); }
   zrange(db: DbIndex, key: Uint8Array, query: zsets.ZRangeQuery) { return zsets.zrange(this.core, db, key, query); }
+
+  // Lists
+  lpush(db: DbIndex, key: Uint8Array, elements: Uint8Array[]) { return lists.push(this.core, db, key, elements, true); }
+  rpush(db: DbIndex, key: Uint8Array, elements: Uint8Array[]) { return lists.push(this.core, db, key, elements, false); }
+  lpushx(db: DbIndex, key: Uint8Array, elements: Uint8Array[]) { return lists.push(this.core, db, key, elements, true, true); }
+  rpushx(db: DbIndex, key: Uint8Array, elements: Uint8Array[]) { return lists.push(this.core, db, key, elements, false, true); }
+  /** Without count: one element or null. With count: an array (possibly empty), or null when the key is absent. */
+  lpop(db: DbIndex, key: Uint8Array): Uint8Array | null;
+  lpop(db: DbIndex, key: Uint8Array, count: number): Uint8Array[] | null;
+  lpop(db: DbIndex, key: Uint8Array, count?: number): Uint8Array | Uint8Array[] | null {
+    const popped = lists.pop(this.core, db, key, count ?? 1, true);
+    return count === undefined ? (popped?.[0] ?? null) : popped;
+  }
+  rpop(db: DbIndex, key: Uint8Array): Uint8Array | null;
+  rpop(db: DbIndex, key: Uint8Array, count: number): Uint8Array[] | null;
+  rpop(db: DbIndex, key: Uint8Array, count?: number): Uint8Array | Uint8Array[] | null {
+    const popped = lists.pop(this.core, db, key, count ?? 1, false);
+    return count === undefined ? (popped?.[0] ?? null) : popped;
+  }
+  llen(db: DbIndex, key: Uint8Array) { return lists.llen(this.core, db, key); }
+  lrange(db: DbIndex, key: Uint8Array, start: number, stop: number) { return lists.lrange(this.core, db, key, start, stop); }
+  lindex(db: DbIndex, key: Uint8Array, index: number) { return lists.lindex(this.core, db, key, index); }
+  lset(db: DbIndex, key: Uint8Array, index: number, element: Uint8Array) { lists.lset(this.core, db, key, index, element); }
 }
