@@ -26,7 +26,15 @@ export type RdbHeaderOptions = {
 export type RdbEncoderOptions = {
   /** LZF-compress strings of 21+ bytes when it saves space (Redis's rdbcompression). Default true. */
   compress?: boolean;
+  /**
+   * Coalesce output: calls return an empty chunk until at least this many bytes are pending, so a
+   * dump of many small keys makes few large writes. finish() returns whatever is left. Default 0
+   * (every call returns its own bytes).
+   */
+  minChunkBytes?: number;
 };
+
+const EMPTY = new Uint8Array(0);
 
 export type AggregateType = 'list' | 'set' | 'zset' | 'hash';
 
@@ -50,9 +58,10 @@ const TYPE_BYTE: Record<RdbValue['type'], number> = {
 };
 
 export class RdbEncoder {
-  private readonly out = new ByteWriter();
+  private readonly out: ByteWriter;
   private readonly crc = new Crc64();
   private readonly stringOptions: StringEncodingOptions;
+  private readonly minChunkBytes: number;
   private phase: Phase = 'before-header';
   private selectedDb: number | null = null;
   private openType: AggregateType | null = null;
@@ -61,9 +70,11 @@ export class RdbEncoder {
 
   constructor(options: RdbEncoderOptions = {}) {
     this.stringOptions = { compress: options.compress ?? true };
+    this.minChunkBytes = options.minChunkBytes ?? 0;
+    this.out = new ByteWriter(Math.max(4096, this.minChunkBytes * 2));
   }
 
-  /** Total bytes handed out so far. */
+  /** Total bytes handed out so far (not counting bytes still pending under minChunkBytes). */
   get bytesEmitted(): number {
     return this.emittedBytes;
   }
@@ -107,6 +118,7 @@ export class RdbEncoder {
   /** One whole key. Aggregates must not be empty: Redis never holds them and skips them on load. */
   entry(entry: RdbEntry): Uint8Array {
     const value = entry.value;
+    if (value.type === 'zset') rejectNaNScores(value.entries);
     if (value.type === 'string') {
       this.keyPrefix(entry.dbIndex, entry.key, TYPE_BYTE.string, entry.expireAtMs);
       this.out.rdbString(value.bytes, this.stringOptions);
@@ -151,6 +163,7 @@ export class RdbEncoder {
   }
 
   zsetEntries(entries: RdbZsetEntry[]): Uint8Array {
+    rejectNaNScores(entries);
     this.expectOpen('zset', entries.length);
     this.writeZsetEntries(entries);
     return this.emit();
@@ -224,7 +237,6 @@ export class RdbEncoder {
 
   private writeZsetEntries(entries: RdbZsetEntry[]): void {
     for (const { member, score } of entries) {
-      if (Number.isNaN(score)) throw new RdbError('bad-value', 'zset score is NaN, which Redis rejects on load');
       this.out.rdbString(member, this.stringOptions);
       this.out.float64LE(score);
     }
@@ -238,10 +250,18 @@ export class RdbEncoder {
   }
 
   private emit(): Uint8Array {
+    if (this.out.length < this.minChunkBytes) return EMPTY;
     const chunk = this.out.take();
     this.crc.update(chunk);
     this.emittedBytes += chunk.length;
     return chunk;
+  }
+}
+
+/** Checked before anything is written, so a rejected value leaves no partial bytes behind. */
+function rejectNaNScores(entries: RdbZsetEntry[]): void {
+  for (const { score } of entries) {
+    if (Number.isNaN(score)) throw new RdbError('bad-value', 'zset score is NaN, which Redis rejects on load');
   }
 }
 

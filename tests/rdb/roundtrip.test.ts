@@ -10,8 +10,8 @@ import { normalizeEntry } from './normalize.ts';
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** Encode with the piecewise API, splitting every aggregate into batches of `batchSize`. */
-function encodePiecewise(entries: RdbEntry[], batchSize: number): Uint8Array {
-  const encoder = new RdbEncoder();
+function encodePiecewise(entries: RdbEntry[], batchSize: number, minChunkBytes = 0): Uint8Array {
+  const encoder = new RdbEncoder({ minChunkBytes });
   const chunks = [encoder.header({ ctimeSec: 1_700_000_000 })];
   const dbs = [...new Set(entries.map((e) => e.dbIndex))].sort((a, b) => a - b);
   for (const dbIndex of dbs) {
@@ -61,11 +61,11 @@ describe('RDB encoder → decoder', () => {
     );
   });
 
-  it('writes the same bytes piecewise as whole-entry, whatever the batch size', () => {
+  it('writes the same bytes piecewise as whole-entry, whatever the batch size and chunk coalescing', () => {
     fc.assert(
-      fc.property(rdbEntries, fc.integer({ min: 1, max: 5 }), (entries, batchSize) => {
+      fc.property(rdbEntries, fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, 1, 100, 10_000), (entries, batchSize, minChunkBytes) => {
         const whole = encodeRdbFile(entries, { ctimeSec: 1_700_000_000 });
-        expect(Buffer.from(encodePiecewise(entries, batchSize))).toEqual(Buffer.from(whole));
+        expect(Buffer.from(encodePiecewise(entries, batchSize, minChunkBytes))).toEqual(Buffer.from(whole));
       }),
     );
   });
@@ -90,6 +90,16 @@ describe('RDB encoder → decoder', () => {
     expect(file.entries.map(normalizeEntry)).toEqual(entries.map(normalizeEntry));
   });
 
+  it('coalesces small keys into chunks of at least minChunkBytes', () => {
+    const encoder = new RdbEncoder({ minChunkBytes: 1000 });
+    const sizes = [encoder.header().length, encoder.selectDb(0, 500, 0).length];
+    for (let i = 0; i < 500; i++) sizes.push(encoder.entry({ dbIndex: 0, key: ascii(`key:${i}`), value: { type: 'string', bytes: ascii('v') }, expireAtMs: null }).length);
+    sizes.push(encoder.finish().length);
+    const nonEmpty = sizes.filter((n) => n > 0);
+    expect(nonEmpty.slice(0, -1).every((n) => n >= 1000)).toBe(true);
+    expect(nonEmpty.length).toBeLessThan(10);
+  });
+
   it('writes the header aux fields Redis writes', () => {
     const file = decodeRdb(encodeRdbFile([], { ctimeSec: 1234, usedMemBytes: 5678, redisVer: '7.0.15' }));
     const aux = Object.fromEntries(file.aux.map((a) => [a.key, Buffer.from(a.value).toString()]));
@@ -101,10 +111,21 @@ describe('RDB encoder → decoder', () => {
     encoder.header();
     encoder.selectDb(0, 1, 0);
     expect(() => encoder.entry({ dbIndex: 0, key: ascii('k'), value: { type: 'list', items: [] }, expireAtMs: null })).toThrow(RdbError);
-    const other = new RdbEncoder();
-    other.header();
-    other.selectDb(0, 1, 0);
-    expect(() => other.entry({ dbIndex: 0, key: ascii('z'), value: { type: 'zset', entries: [{ member: ascii('m'), score: NaN }] }, expireAtMs: null })).toThrow(RdbError);
+    const nan = { dbIndex: 0, key: ascii('z'), value: { type: 'zset' as const, entries: [{ member: ascii('ok'), score: 1 }, { member: ascii('m'), score: NaN }] }, expireAtMs: null };
+    expect(() => encoder.entry(nan)).toThrow(/NaN/);
+    encoder.beginValue({ dbIndex: 0, key: ascii('z2'), type: 'zset', count: 1, expireAtMs: null });
+    expect(() => encoder.zsetEntries([{ member: ascii('m'), score: NaN }])).toThrow(/NaN/);
+  });
+
+  it('leaves no partial bytes behind when a value is rejected', () => {
+    const encoder = new RdbEncoder({ minChunkBytes: 1 << 20 });
+    const head = encoder.header({ ctimeSec: 0 });
+    encoder.selectDb(0, 1, 0);
+    expect(() => encoder.entry({ dbIndex: 0, key: ascii('e'), value: { type: 'set', members: [] }, expireAtMs: null })).toThrow(RdbError);
+    expect(() => encoder.entry({ dbIndex: 0, key: ascii('z'), value: { type: 'zset', entries: [{ member: ascii('ok'), score: 1 }, { member: ascii('m'), score: NaN }] }, expireAtMs: null })).toThrow(RdbError);
+    encoder.entry({ dbIndex: 0, key: ascii('good'), value: { type: 'string', bytes: ascii('v') }, expireAtMs: null });
+    const file = decodeRdb(concatBytes([head, encoder.finish()]));
+    expect(file.entries.map((e) => Buffer.from(e.key).toString())).toEqual(['good']);
   });
 
   it('asserts against writing more or fewer elements than announced', () => {
