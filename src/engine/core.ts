@@ -52,7 +52,7 @@ export class Core {
   }
 
   /** The keyspace node of a live key (an expired key is deleted first), or 0. Touches the LRU clock. */
-  lookupNode(db: DbIndex, key: Uint8Array): BlockIndex {
+  lookupNode(db: DbIndex, key: Uint8Array, touch = true): BlockIndex {
     Keyspace.checkDb(db);
     const node = this.keyspace.find(db, key);
     if (node === NULL_BLOCK) return NULL_BLOCK;
@@ -62,7 +62,7 @@ export class Core {
       this.deleteKey(db, key);
       return NULL_BLOCK;
     }
-    writeLru(this.store, value, lruClockFor(nowMs));
+    if (touch) writeLru(this.store, value, lruClockFor(nowMs));
     return node;
   }
 

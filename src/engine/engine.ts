@@ -7,6 +7,10 @@ import * as hashes from './commands/hashes.ts';
 import * as sets from './commands/sets.ts';
 import * as zsets from './commands/zsets.ts';
 import * as lists from './commands/lists.ts';
+import * as scanCommands from './commands/scan.ts';
+import * as objectCommands from './commands/object.ts';
+import { ActiveExpire, type ActiveExpireResult } from './commands/expire.ts';
+import { ScanCursors } from './scan-cursors.ts';
 import { Core } from './core.ts';
 import { EngineError } from './errors.ts';
 import type { DbIndex } from './ids.ts';
@@ -14,6 +18,8 @@ import { BlockStore, type BlockWriteHooks } from './store.ts';
 
 export type { SetOptions, SetResult, ExpireSpec } from './commands/strings.ts';
 export type { ExpireCondition, ExpireUnit } from './commands/keys.ts';
+export type { ScanOptions, ScanReply } from './commands/scan.ts';
+export type { ActiveExpireResult } from './commands/expire.ts';
 export type { ZAddOptions, ScoredMember, ScoreBound, ZRangeQuery } from './commands/zsets.ts';
 
 export interface EngineOptions extends ArenaOptions {
@@ -41,6 +47,8 @@ export interface MemoryUsage {
  */
 export class Engine {
   readonly core: Core;
+  private readonly cursors = new ScanCursors();
+  private readonly activeExpire = new ActiveExpire();
 
   constructor(options: EngineOptions = {}) {
     const arena = options.sharedBuffer ? Arena.attach(options.sharedBuffer, options.growthFactor) : Arena.create(options);
@@ -166,4 +174,18 @@ export class Engine {
   lrange(db: DbIndex, key: Uint8Array, start: number, stop: number) { return lists.lrange(this.core, db, key, start, stop); }
   lindex(db: DbIndex, key: Uint8Array, index: number) { return lists.lindex(this.core, db, key, index); }
   lset(db: DbIndex, key: Uint8Array, index: number, element: Uint8Array) { lists.lset(this.core, db, key, index, element); }
+
+  // Iteration
+  scan(db: DbIndex, cursor: string, options?: scanCommands.ScanOptions) { return scanCommands.scan(this.core, this.cursors, db, cursor, options); }
+  hscan(db: DbIndex, key: Uint8Array, cursor: string, options?: scanCommands.ScanOptions) { return scanCommands.hscan(this.core, this.cursors, db, key, cursor, options); }
+  sscan(db: DbIndex, key: Uint8Array, cursor: string, options?: scanCommands.ScanOptions) { return scanCommands.sscan(this.core, this.cursors, db, key, cursor, options); }
+  zscan(db: DbIndex, key: Uint8Array, cursor: string, options?: scanCommands.ScanOptions) { return scanCommands.zscan(this.core, this.cursors, db, key, cursor, options); }
+
+  // OBJECT
+  objectEncoding(db: DbIndex, key: Uint8Array) { return objectCommands.objectEncoding(this.core, db, key); }
+  objectRefcount(db: DbIndex, key: Uint8Array) { return objectCommands.objectRefcount(this.core, db, key); }
+  objectIdletime(db: DbIndex, key: Uint8Array) { return objectCommands.objectIdletime(this.core, db, key); }
+
+  /** Removes expired keys met while examining up to `budget` keys (call it from a timer). */
+  activeExpireStep(budget: number): ActiveExpireResult { return this.activeExpire.step(this.core, budget); }
 }

@@ -9,7 +9,7 @@ export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('h
  * An engine whose every command is followed by endCommand() and a whole-buffer check(), whether the
  * command returned or threw: a violation fails the test at the operation that caused it.
  */
-export function checkedEngine(options: EngineOptions = {}): { engine: Engine; clock: ManualClock } {
+export function checkedEngine(options: EngineOptions = {}): { engine: Engine; clock: ManualClock; unchecked: Engine } {
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();
   const engine = new Engine({ initialBlocks: 64, ...options, clock });
   const skipped = new Set(['check', 'assertCheck', 'endCommand', 'memoryUsage', 'constructor']);
@@ -27,7 +27,7 @@ export function checkedEngine(options: EngineOptions = {}): { engine: Engine; cl
       };
     },
   });
-  return { engine: proxy, clock };
+  return { engine: proxy, clock, unchecked: engine };
 }
 
 import fc from 'fast-check';
