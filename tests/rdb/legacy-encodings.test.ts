@@ -180,6 +180,15 @@ describe('other records', () => {
     expect(decodeRdb(bytes).checksum).toBeNull();
   });
 
+  it('reads 32-bit and 64-bit length encodings even for small values', () => {
+    const bytes = header(10)
+      .bytes([TYPE.STRING, 0x80, 0, 0, 0, 1]).bytes(ascii('k'))
+      .bytes([0x81, 0, 0, 0, 0, 0, 0, 0, 2]).bytes(ascii('hi'))
+      .finish();
+    const [entry] = decodeRdb(bytes).entries;
+    expect(Buffer.from(entry!.value.type === 'string' ? entry!.value.bytes : []).toString()).toBe('hi');
+  });
+
   it('skips empty aggregates as Redis does, and counts them', () => {
     const bytes = header(10).bytes([TYPE.LIST]).string(ascii('empty')).length(0).bytes([TYPE.STRING]).string(ascii('k')).string(ascii('v')).finish();
     const file = decodeRdb(bytes);
@@ -203,6 +212,10 @@ describe('other records', () => {
     ['a quicklist container of 3', () => header(10).bytes([TYPE.LIST_QUICKLIST_2]).string(ascii('l')).length(1).length(3).string(ascii('x')).finish(), 'bad-encoding', /container 3/],
     ['a list count beyond the file', () => header(10).bytes([TYPE.LIST]).string(ascii('l')).length(1_000_000_000).finish(), 'bad-length', /exceeds/],
     ['a string length beyond the file', () => header(10).bytes([TYPE.STRING]).string(ascii('k')).length(2 ** 40).finish(), 'truncated', /need 1099511627776 bytes/],
+    ['an invalid length prefix', () => header(10).bytes([TYPE.STRING]).bytes([0x82]).finish(), 'bad-length', /invalid length prefix byte 0x82/],
+    ['a 64-bit length beyond 2^53', () => header(10).bytes([TYPE.STRING]).bytes([0x81, 0xff, 0, 0, 0, 0, 0, 0, 0]).finish(), 'bad-length', /beyond any real file/],
+    ['an expire time beyond 2^53 ms', () => header(10).bytes([OPCODE.EXPIRETIME_MS, 0, 0, 0, 0, 0, 0, 0, 0x7f]).bytes([TYPE.STRING]).string(ascii('k')).string(ascii('v')).finish(), 'bad-value', /out of range/],
+    ['an opcode between an expire and its key', () => header(10).bytes([OPCODE.EXPIRETIME_MS, 0, 0, 0, 0, 0, 0, 0, 0]).bytes([OPCODE.SELECTDB]).length(0).finish(), 'bad-encoding', /expected a key/],
     ['an invalid string encoding', () => header(10).bytes([TYPE.STRING]).string(ascii('k')).bytes([0xc4]).finish(), 'bad-encoding', /unknown string encoding 4/],
     ['bytes after the checksum', () => Uint8Array.from([...header(10).finish(), 0]), 'trailing-bytes', /follow the end/],
   ];
