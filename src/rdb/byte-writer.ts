@@ -19,7 +19,7 @@ export class ByteWriter {
   private view: DataView;
   private byteLength = 0;
 
-  constructor(initialCapacityBytes = 4096) {
+  constructor(private readonly initialCapacityBytes = 4096) {
     this.buffer = new Uint8Array(initialCapacityBytes);
     this.view = new DataView(this.buffer.buffer);
   }
@@ -132,6 +132,11 @@ export class ByteWriter {
   take(): Uint8Array {
     const out = this.buffer.slice(0, this.byteLength);
     this.byteLength = 0;
+    // One huge value must not pin a huge buffer for the rest of the dump.
+    if (this.buffer.length > Math.max(4 * this.initialCapacityBytes, 1 << 20)) {
+      this.buffer = new Uint8Array(this.initialCapacityBytes);
+      this.view = new DataView(this.buffer.buffer);
+    }
     return out;
   }
 }

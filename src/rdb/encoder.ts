@@ -47,6 +47,20 @@ export type AggregateHead = {
   expireAtMs: number | null;
 };
 
+/**
+ * Head of a string written piecewise (a long string the engine keeps as a chain of blocks). It is
+ * written raw: integer encoding and LZF need the whole value, and a string worth streaming is
+ * neither an integer nor worth holding in memory to compress.
+ */
+export type StringHead = {
+  dbIndex: number;
+  key: Uint8Array;
+  type: 'string';
+  byteLength: number;
+  expireAtMs: number | null;
+};
+
+type OpenType = AggregateType | 'string';
 type Phase = 'before-header' | 'body' | 'in-value' | 'finished';
 
 const TYPE_BYTE: Record<RdbValue['type'], number> = {
@@ -64,7 +78,7 @@ export class RdbEncoder {
   private readonly minChunkBytes: number;
   private phase: Phase = 'before-header';
   private selectedDb: number | null = null;
-  private openType: AggregateType | null = null;
+  private openType: OpenType | null = null;
   private openRemaining = 0;
   private emittedBytes = 0;
 
@@ -144,9 +158,25 @@ export class RdbEncoder {
     return this.emit();
   }
 
-  /** Piecewise form of entry() for big aggregates: begin, then element batches, then endValue(). */
-  beginValue(head: AggregateHead): Uint8Array {
-    this.beginValueInto(head);
+  /**
+   * Piecewise form of entry() for big values: begin, then element batches (or string pieces),
+   * then endValue(). Inputs are copied before a call returns, so the caller may reuse them.
+   */
+  beginValue(head: AggregateHead | StringHead): Uint8Array {
+    if (head.type === 'string') {
+      assert(Number.isSafeInteger(head.byteLength) && head.byteLength >= 0, `bad string byteLength ${head.byteLength}`);
+      this.keyPrefix(head.dbIndex, head.key, TYPE.STRING, head.expireAtMs);
+      this.out.rdbLength(head.byteLength);
+      this.open('string', head.byteLength);
+    } else {
+      this.beginValueInto(head);
+    }
+    return this.emit();
+  }
+
+  stringBytes(piece: Uint8Array): Uint8Array {
+    this.expectOpen('string', piece.length);
+    this.out.bytes(piece);
     return this.emit();
   }
 
@@ -214,19 +244,24 @@ export class RdbEncoder {
     }
     this.keyPrefix(head.dbIndex, head.key, TYPE_BYTE[head.type], head.expireAtMs);
     this.out.rdbLength(head.count);
-    this.phase = 'in-value';
-    this.openType = head.type;
-    this.openRemaining = head.count;
+    this.open(head.type, head.count);
   }
 
-  private expectOpen(type: AggregateType, elementCount: number): void {
+  private open(type: OpenType, remaining: number): void {
+    this.phase = 'in-value';
+    this.openType = type;
+    this.openRemaining = remaining;
+  }
+
+  private expectOpen(type: OpenType, elementCount: number): void {
     assert(this.phase === 'in-value' && this.openType === type, `${type} elements written while ${this.openType ?? 'no value'} is open`);
-    assert(elementCount <= this.openRemaining, `more ${type} elements than the announced count`);
+    assert(elementCount <= this.openRemaining, `more ${type === 'string' ? 'string bytes' : `${type} elements`} than announced`);
     this.openRemaining -= elementCount;
   }
 
   private closeValue(): void {
-    assert(this.openRemaining === 0, `${this.openRemaining} announced ${this.openType} elements were never written`);
+    const unit = this.openType === 'string' ? 'string bytes' : `${this.openType} elements`;
+    assert(this.openRemaining === 0, `${this.openRemaining} announced ${unit} were never written`);
     this.phase = 'body';
     this.openType = null;
   }

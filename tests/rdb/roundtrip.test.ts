@@ -135,7 +135,32 @@ describe('RDB encoder → decoder', () => {
     encoder.beginValue({ dbIndex: 0, key: ascii('l'), type: 'list', count: 2, expireAtMs: null });
     encoder.listItems([ascii('a')]);
     expect(() => encoder.endValue()).toThrow(/never written/);
-    expect(() => encoder.listItems([ascii('b'), ascii('c')])).toThrow(/more list elements/);
+    expect(() => encoder.listItems([ascii('b'), ascii('c')])).toThrow(/more list elements than announced/);
+  });
+
+  it('writes a string piecewise (raw) that decodes to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 700 }), fc.option(fc.nat(), { nil: null }), (bytes, pieceBytes, expireAtMs) => {
+        const encoder = new RdbEncoder();
+        const chunks = [encoder.header(), encoder.selectDb(4, 1, expireAtMs === null ? 0 : 1)];
+        chunks.push(encoder.beginValue({ dbIndex: 4, key: ascii('long'), type: 'string', byteLength: bytes.length, expireAtMs }));
+        for (let at = 0; at < bytes.length; at += pieceBytes) chunks.push(encoder.stringBytes(bytes.subarray(at, at + pieceBytes)));
+        encoder.endValue();
+        chunks.push(encoder.finish());
+        const entry: RdbEntry = { dbIndex: 4, key: ascii('long'), value: { type: 'string', bytes }, expireAtMs };
+        expect(decodeRdb(concatBytes(chunks)).entries.map(normalizeEntry)).toEqual([normalizeEntry(entry)]);
+      }),
+    );
+  });
+
+  it('asserts that a piecewise string gets exactly its announced bytes', () => {
+    const encoder = new RdbEncoder();
+    encoder.header();
+    encoder.selectDb(0, 1, 0);
+    encoder.beginValue({ dbIndex: 0, key: ascii('s'), type: 'string', byteLength: 3, expireAtMs: null });
+    encoder.stringBytes(ascii('ab'));
+    expect(() => encoder.stringBytes(ascii('cd'))).toThrow(/more string bytes than announced/);
+    expect(() => encoder.endValue()).toThrow(/1 announced string bytes were never written/);
   });
 
   it('stores canonical integers compactly and other strings byte-exact', () => {
