@@ -113,10 +113,14 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     port: tcpPort,
     commands,
     connectedClientCount: () => connections.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const connection of connections) connection.end();
-      }),
+    close: async () => {
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The net.Server reports closed a tick before each socket's own 'close' event has run.
+      const socketsClosed = [...connections].map(
+        (connection) => new Promise<void>((resolve) => connection.socket.once('close', () => resolve())),
+      );
+      for (const connection of connections) connection.end();
+      await Promise.all([serverClosed, ...socketsClosed]);
+    },
   };
 }

@@ -258,3 +258,20 @@ describe('server with requirepass', () => {
     expect(await redisCli(server.port, 'get', 'cli')).toBe('NOAUTH Authentication required.\n\n');
   });
 });
+
+describe('server close', () => {
+  it('ends open connections after their pending replies and resolves', async () => {
+    const executor = new MapExecutorDouble();
+    const server = await startServer({ executor, commands: executor.commands, port: 0 });
+    const redis = new Redis({ port: server.port, lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await redis.connect();
+    expect(await redis.ping()).toBe('PONG');
+    expect(server.connectedClientCount()).toBe(1);
+    const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+    await server.close();
+    await ended;
+    expect(server.connectedClientCount()).toBe(0);
+    await expect(exchangeRaw(server.port, 'PING\r\n')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
