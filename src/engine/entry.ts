@@ -74,6 +74,38 @@ export function compareKeyWithEntry(store: BlockStore, key: Uint8Array, node: Bl
   return key.length - length;
 }
 
+/**
+ * The node whose key equals `key`, or 0: the hot path of every keyed lookup, so the comparison of
+ * inline keys is written out here instead of going through a comparator closure.
+ */
+export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Array): BlockIndex {
+  const arena = store.arena;
+  const u32 = arena.u32;
+  const u8 = arena.u8;
+  const keyLength = key.length;
+  let node = root;
+  for (let depth = 0; node !== 0; depth++) {
+    if (depth >= 64) throw new Error('tree deeper than an AVL tree can be');
+    const word = arena.blockWord(node);
+    const length = u32[word + ENTRY_KEY_LENGTH_WORD]!;
+    const chain = u32[word + ENTRY_KEY_CHAIN_WORD]! as BlockIndex;
+    let order = 0;
+    if (chain !== 0) order = compareWithChain(store, key, chain, length);
+    else {
+      const start = (word << 2) + ENTRY_INLINE_KEY_BYTE;
+      const common = keyLength < length ? keyLength : length;
+      for (let i = 0; i < common; i++) {
+        order = key[i]! - u8[start + i]!;
+        if (order !== 0) break;
+      }
+      if (order === 0) order = keyLength - length;
+    }
+    if (order === 0) return node;
+    node = u32[word + (order < 0 ? 0 : 1)]! as BlockIndex; // tree words 0/1: left/right
+  }
+  return 0 as BlockIndex;
+}
+
 export function entryAux(store: BlockStore, node: BlockIndex, resolve: BlockResolver = identityResolver): number {
   return store.arena.u32[store.arena.blockWord(resolve(node)) + ENTRY_AUX_WORD]!;
 }

@@ -1,5 +1,5 @@
 import { DATABASE_COUNT, H } from './arena.ts';
-import { compareKeyWithEntry, createEntry, ENTRY_AUX_WORD, entryBlocksFor } from './entry.ts';
+import { compareKeyWithEntry, createEntry, ENTRY_AUX_WORD, entryBlocksFor, findEntryByKey } from './entry.ts';
 import { assert, Errors } from './errors.ts';
 import { identityResolver, NULL_BLOCK, type BlockIndex, type BlockResolver, type DbIndex } from './ids.ts';
 import type { BlockStore } from './store.ts';
@@ -36,6 +36,7 @@ export class Keyspace {
   /** The keyspace node of `key`, or 0. O(log n) key comparisons. */
   find(db: DbIndex, key: Uint8Array, resolve: BlockResolver = identityResolver): BlockIndex {
     const store = this.store;
+    if (resolve === identityResolver) return findEntryByKey(store, this.root(db), key);
     return this.tree.find(this.root(db), (node) => compareKeyWithEntry(store, key, node, resolve), resolve);
   }
 

@@ -22,6 +22,8 @@ export type NodeComparator = (node: BlockIndex) => number;
 
 export class BlockTree {
   private removed: BlockIndex = NULL_BLOCK;
+  private readonly path = new Uint32Array(64);
+  private readonly sides = new Uint8Array(64);
   private minimum: BlockIndex = NULL_BLOCK;
 
   constructor(
@@ -51,26 +53,34 @@ export class BlockTree {
 
   /** Links a freshly allocated node (payload already written) into the tree; returns the new root. */
   insert(root: BlockIndex, newNode: BlockIndex, compare: NodeComparator): BlockIndex {
-    const u32 = this.store.arena.u32;
-    const word = this.word(newNode);
+    const arena = this.store.arena;
+    const u32 = arena.u32;
+    const word = arena.blockWord(newNode);
     u32[word + NODE_LEFT] = 0;
     u32[word + NODE_RIGHT] = 0;
     u32[word + NODE_COUNT] = 1;
     u32[word + NODE_HEIGHT] = 1;
-    return this.insertAt(root, newNode, compare, 0);
-  }
-
-  private insertAt(node: BlockIndex, newNode: BlockIndex, compare: NodeComparator, depth: number): BlockIndex {
-    if (node === NULL_BLOCK) return newNode;
-    assert(depth < 64, 'tree deeper than an AVL tree can be');
-    const order = compare(node);
-    assert(order !== 0, 'insert of a key already in the tree');
-    this.touchStructure(node);
-    const word = this.word(node);
-    const u32 = this.store.arena.u32;
-    if (order < 0) u32[word + NODE_LEFT] = this.insertAt(u32[word + NODE_LEFT]! as BlockIndex, newNode, compare, depth + 1);
-    else u32[word + NODE_RIGHT] = this.insertAt(u32[word + NODE_RIGHT]! as BlockIndex, newNode, compare, depth + 1);
-    return this.rebalance(node);
+    // Iterative descent recording the path, then bottom-up relinking and rebalancing.
+    const path = this.path;
+    const sides = this.sides;
+    let depth = 0;
+    for (let node = root; node !== NULL_BLOCK; depth++) {
+      assert(depth < 64, 'tree deeper than an AVL tree can be');
+      const order = compare(node);
+      assert(order !== 0, 'insert of a key already in the tree');
+      const side = order < 0 ? NODE_LEFT : NODE_RIGHT;
+      path[depth] = node;
+      sides[depth] = side;
+      node = u32[arena.blockWord(node) + side]! as BlockIndex;
+    }
+    let child = newNode;
+    for (let i = depth - 1; i >= 0; i--) {
+      const parent = path[i]! as BlockIndex;
+      this.touchStructure(parent);
+      u32[arena.blockWord(parent) + sides[i]!] = child;
+      child = this.rebalance(parent);
+    }
+    return child;
   }
 
   /** Unlinks the node equal to the probe; returns the new root. `lastRemoved` is that node or 0. */
@@ -126,31 +136,44 @@ export class BlockTree {
   }
 
   private update(node: BlockIndex): void {
-    const u32 = this.store.arena.u32;
-    const word = this.word(node);
-    const left = u32[word + NODE_LEFT]! as BlockIndex;
-    const right = u32[word + NODE_RIGHT]! as BlockIndex;
-    const leftHeight = this.height(left);
-    const rightHeight = this.height(right);
+    const arena = this.store.arena;
+    const u32 = arena.u32;
+    const word = arena.blockWord(node);
+    const left = u32[word + NODE_LEFT]!;
+    const right = u32[word + NODE_RIGHT]!;
+    let leftHeight = 0;
+    let rightHeight = 0;
+    let count = 1;
+    if (left !== NULL_BLOCK) {
+      const leftWord = arena.blockWord(left as BlockIndex);
+      leftHeight = u32[leftWord + NODE_HEIGHT]!;
+      count += u32[leftWord + NODE_COUNT]!;
+    }
+    if (right !== NULL_BLOCK) {
+      const rightWord = arena.blockWord(right as BlockIndex);
+      rightHeight = u32[rightWord + NODE_HEIGHT]!;
+      count += u32[rightWord + NODE_COUNT]!;
+    }
     u32[word + NODE_HEIGHT] = 1 + (leftHeight > rightHeight ? leftHeight : rightHeight);
-    u32[word + NODE_COUNT] = 1 + this.count(left) + this.count(right);
+    u32[word + NODE_COUNT] = count;
   }
 
   private rebalance(node: BlockIndex): BlockIndex {
     this.update(node);
-    const left = this.left(node);
-    const right = this.right(node);
-    const balance = this.height(left) - this.height(right);
     const u32 = this.store.arena.u32;
+    const word = this.word(node);
+    const left = u32[word + NODE_LEFT]! as BlockIndex;
+    const right = u32[word + NODE_RIGHT]! as BlockIndex;
+    const balance = this.height(left) - this.height(right);
     if (balance > 1) {
       if (this.height(this.left(left)) < this.height(this.right(left))) {
-        u32[this.word(node) + NODE_LEFT] = this.rotateLeft(left);
+        u32[word + NODE_LEFT] = this.rotateLeft(left);
       }
       return this.rotateRight(node);
     }
     if (balance < -1) {
       if (this.height(this.right(right)) < this.height(this.left(right))) {
-        u32[this.word(node) + NODE_RIGHT] = this.rotateRight(right);
+        u32[word + NODE_RIGHT] = this.rotateRight(right);
       }
       return this.rotateLeft(node);
     }

@@ -1,5 +1,5 @@
 import type { Core } from '../core.ts';
-import { compareKeyWithEntry, entryScore } from '../entry.ts';
+import { compareKeyWithEntry, entryScore, findEntryByKey } from '../entry.ts';
 import { identityResolver, NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
 import { setValueWord, valueWord, VALUE_LENGTH_WORD } from '../object.ts';
 import type { NodeComparator } from '../tree.ts';
@@ -25,6 +25,7 @@ export function scoreComparator(core: Core, score: number, member: Uint8Array, r
 }
 
 export function findMember(core: Core, value: BlockIndex, rootWord: number, member: Uint8Array, resolve: BlockResolver = identityResolver): BlockIndex {
+  if (resolve === identityResolver) return findEntryByKey(core.store, valueWord(core.store, value, rootWord), member);
   return core.valueTree.find(valueWord(core.store, value, rootWord, resolve), memberComparator(core, member, resolve), resolve);
 }
 

@@ -85,6 +85,32 @@ export function readStringRange(store: BlockStore, value: BlockIndex, from: numb
 }
 
 export function readString(store: BlockStore, value: BlockIndex, resolve: BlockResolver = identityResolver): Uint8Array {
+  const arena = store.arena;
+  const byteOffset = arena.blockByteOffset(resolve(value));
+  const length = arena.u32[(byteOffset >>> 2) + VALUE_LENGTH_WORD]!;
+  const inlineCapacity = arena.blockSizeBytes - VALUE_INLINE_BYTE;
+  const start = byteOffset + VALUE_INLINE_BYTE;
+  if (length <= inlineCapacity) return arena.u8.slice(start, start + length);
+  // Inline part, then the chain walked without a callback (this is GET's hot path).
+  const out = new Uint8Array(length);
+  const u8 = arena.u8;
+  const u32 = arena.u32;
+  out.set(u8.subarray(start, start + inlineCapacity), 0);
+  const dataBytes = store.chainDataBytes;
+  let position = inlineCapacity;
+  let blockIndex = u32[(byteOffset >>> 2) + VALUE_FIRST_WORD]! as BlockIndex;
+  for (let step = 0; position < length; step++) {
+    if (blockIndex === 0 || step > arena.blockCount) throw new Error('string chain shorter than its length');
+    const chainOffset = arena.blockByteOffset(resolve(blockIndex));
+    const take = Math.min(dataBytes, length - position);
+    out.set(u8.subarray(chainOffset + 4, chainOffset + 4 + take), position);
+    position += take;
+    blockIndex = u32[chainOffset >>> 2]! as BlockIndex;
+  }
+  return out;
+}
+
+export function readStringGeneric(store: BlockStore, value: BlockIndex, resolve: BlockResolver = identityResolver): Uint8Array {
   return readStringRange(store, value, 0, stringLength(store, value, resolve), resolve);
 }
 
