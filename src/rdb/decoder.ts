@@ -104,6 +104,15 @@ function collect(events: Iterable<RdbEvent>): RdbFile {
  */
 export async function* iterateRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<RdbEvent, void, undefined> {
   const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
+  try {
+    yield* decodeFrom(source);
+  } finally {
+    // Stops a file read stream (closing its descriptor) when decoding fails or the consumer stops.
+    await source.return?.();
+  }
+}
+
+async function* decodeFrom(source: AsyncIterator<Uint8Array>): AsyncGenerator<RdbEvent, void, undefined> {
   const buffer = new StreamBuffer();
   let exhausted = false;
   const fill = async (byteLength: number): Promise<void> => {

@@ -123,6 +123,21 @@ describe('corrupt RDB input', () => {
     );
   });
 
+  it('closes the source when decoding fails part way', async () => {
+    let closed = false;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        yield ascii('REDIS0010');
+        yield Uint8Array.from([0x00, 0xc5]); // a string key with an unknown encoding
+        yield ascii('never read');
+      } finally {
+        closed = true;
+      }
+    }
+    await expect(decodeRdbStream(source())).rejects.toThrow(/unknown string encoding 5/);
+    expect(closed).toBe(true);
+  });
+
   it('throws only RdbError for arbitrary bytes after a valid header', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
