@@ -129,7 +129,7 @@ describe('corrupt RDB input', () => {
       try {
         yield ascii('REDIS0010');
         yield Uint8Array.from([0x00, 0xc5]); // a string key with an unknown encoding
-        yield ascii('never read');
+        for (;;) yield new Uint8Array(1 << 16); // an endless source: only return() can end it
       } finally {
         closed = true;
       }
