@@ -3,6 +3,10 @@
  * CRC-64 at EOF (a stored zero means the writer disabled checksums, as Redis allows). Anything
  * malformed is an RdbError; bytes after the checksum are rejected too, since a file with a tail
  * is not one this codec or Redis produced.
+ *
+ * The iterators yield entries before the checksum at the end has been seen (as Redis loads): a
+ * loader that applies events as they come must discard what it loaded if iteration throws.
+ * decodeRdb/decodeRdbStream return only after the whole file, checksum included, is verified.
  */
 import { ByteReader, NeedMoreInput } from './byte-reader.ts';
 import { RDB_VERSION_FIRST_WITH_CHECKSUM } from './constants.ts';
