@@ -31,8 +31,10 @@ export class ReplyEncoder {
   }
 
   write(value: Reply, protocol: ProtocolVersion): void {
-    // Fast path for the kinds that most commands answer with; the exhaustive match below handles
-    // every kind, including these, so removing this block changes speed only.
+    // Fast path for the kinds that most commands answer with; the exhaustive match in writeAny
+    // handles every kind, including these, so removing this block changes speed only. It exists
+    // because a ts-pattern match per reply cost about a fifth of server CPU in a profile of
+    // `redis-benchmark -t get -P 32` against the test double (node --cpu-prof, 2026-11-22).
     switch (value.kind) {
       case 'simple':
         this.writeLine('+', sanitizeLine(value.value));
@@ -42,6 +44,15 @@ export class ReplyEncoder {
         return;
       case 'integer':
         this.writeLine(':', String(value.value));
+        return;
+      case 'null':
+        this.writeAscii(protocol === 3 ? '_\r\n' : '$-1\r\n');
+        return;
+      case 'error':
+        this.writeLine('-', sanitizeLine(value.message));
+        return;
+      case 'array':
+        this.writeAggregate('*', value.items, protocol);
         return;
       default:
         this.writeAny(value, protocol);
