@@ -14,7 +14,11 @@ export type RdbEvent =
   | { kind: 'aux'; key: string; value: Uint8Array }
   | { kind: 'selectDb'; dbIndex: number }
   | { kind: 'resizeDb'; keyCount: number; expiresCount: number }
-  | { kind: 'entry'; entry: RdbEntry }
+  /**
+   * One key. `lruIdleSec`/`lfuFrequency` are present when the writer ran an LRU/LFU maxmemory
+   * policy (IDLE/FREQ opcodes); a loader may use them to restore its eviction clock.
+   */
+  | { kind: 'entry'; entry: RdbEntry; lruIdleSec: number | null; lfuFrequency: number | null }
   /** An empty aggregate: Redis skips such keys on load, so we report and skip it too. */
   | { kind: 'emptyKeySkipped'; dbIndex: number; key: Uint8Array }
   /** A FUNCTION2 payload (the library source); the codec does not interpret it. */
@@ -43,6 +47,8 @@ export type RecordContext = { version: number; dbIndex: number };
 
 export function parseRecord(reader: ByteReader, context: RecordContext): RdbEvent {
   let expireAtMs: number | null = null;
+  let lruIdleSec: number | null = null;
+  let lfuFrequency: number | null = null;
   let sawPrefix = false;
   for (;;) {
     const at = reader.fileOffset;
@@ -62,11 +68,11 @@ export function parseRecord(reader: ByteReader, context: RecordContext): RdbEven
         sawPrefix = true;
         continue;
       case OPCODE.IDLE:
-        reader.length('LRU idle time');
+        lruIdleSec = reader.length('LRU idle time');
         sawPrefix = true;
         continue;
       case OPCODE.FREQ:
-        reader.u8('LFU frequency');
+        lfuFrequency = reader.u8('LFU frequency');
         sawPrefix = true;
         continue;
     }
@@ -97,7 +103,7 @@ export function parseRecord(reader: ByteReader, context: RecordContext): RdbEven
         const key = reader.string('key');
         const value = readValue(reader, opcode, at);
         if (value === null) return { kind: 'emptyKeySkipped', dbIndex: context.dbIndex, key };
-        return { kind: 'entry', entry: { dbIndex: context.dbIndex, key, value, expireAtMs } };
+        return { kind: 'entry', entry: { dbIndex: context.dbIndex, key, value, expireAtMs }, lruIdleSec, lfuFrequency };
       }
     }
   }

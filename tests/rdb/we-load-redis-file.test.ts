@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPE } from '../../src/rdb/constants.ts';
-import { decodeRdb, decodeRdbStream, type RdbFile } from '../../src/rdb/decoder.ts';
+import { decodeRdb, decodeRdbStream, iterateRdb, type RdbFile } from '../../src/rdb/decoder.ts';
 import type { RdbEntry, RdbValue } from '../../src/rdb/value.ts';
 import { normalizeEntry } from './normalize.ts';
 import { makeTempDir, startRedis, type RedisProcess } from './redis-server.ts';
@@ -158,6 +158,14 @@ describe('we load the RDB files a real Redis 7.0 writes', () => {
       expect(aux.get('redis-ver')).toBe('7.0.15');
     });
   }
+
+  it('reports LRU idle times and LFU counters from saves under those policies, and neither otherwise', () => {
+    const entryEvents = (name: string) => [...iterateRdb(files[name]!)].flatMap((e) => (e.kind === 'entry' ? [e] : []));
+    expect(entryEvents('lru').every((e) => e.lruIdleSec !== null && e.lfuFrequency === null)).toBe(true);
+    expect(entryEvents('lfu').every((e) => e.lfuFrequency !== null && e.lruIdleSec === null)).toBe(true);
+    expect(entryEvents('plain').every((e) => e.lruIdleSec === null && e.lfuFrequency === null)).toBe(true);
+    expect(entryEvents('plain')).toHaveLength(written.length);
+  });
 
   it('decodes the same entries when the file arrives in small chunks', async () => {
     const bytes = files.plain!;
