@@ -81,6 +81,22 @@ describe('RDB encoder → decoder', () => {
     );
   });
 
+  it('encodes views over a SharedArrayBuffer (the engine keeps bytes in blocks) exactly like plain bytes', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(4096));
+    const place = (bytes: Uint8Array, at: number): Uint8Array => {
+      shared.set(bytes, at);
+      return shared.subarray(at, at + bytes.length);
+    };
+    const key = ascii('shared:key');
+    const value = ascii('compressible compressible compressible compressible');
+    const plain: RdbEntry = { dbIndex: 0, key, value: { type: 'hash', fields: [{ field: ascii('123'), value }] }, expireAtMs: 5 };
+    const viaShared: RdbEntry = { dbIndex: 0, key: place(key, 8), value: { type: 'hash', fields: [{ field: place(ascii('123'), 100), value: place(value, 200) }] }, expireAtMs: 5 };
+    expect(Buffer.from(encodeRdbFile([viaShared], { ctimeSec: 0 }))).toEqual(Buffer.from(encodeRdbFile([plain], { ctimeSec: 0 })));
+    const sharedFile = encodeRdbFile([plain], { ctimeSec: 0 });
+    const decodedFromShared = decodeRdb(place(sharedFile, 1024));
+    expect(decodedFromShared.entries.map(normalizeEntry)).toEqual([normalizeEntry(plain)]);
+  });
+
   it('streams a value much larger than the read chunks', async () => {
     const items = Array.from({ length: 20_000 }, (_, i) => ascii(`element-${i}-${'x'.repeat(i % 50)}`));
     const entries: RdbEntry[] = [{ dbIndex: 0, key: ascii('big'), value: { type: 'list', items }, expireAtMs: null }];
