@@ -53,11 +53,12 @@ export class Allocator {
     assert(this.reservedForCommand > 0, 'allocation without ensureFree for the command');
     this.reservedForCommand--;
     let blockIndex: BlockIndex;
+    let recycled = false;
     for (;;) {
       const head = Atomics.load(u32, H.freeHead) as BlockIndex;
       if (head === NULL_BLOCK) {
         const next = u32[H.nextUnusedBlock]!;
-        if (next >= arena.blockCount) throw new OutOfMemoryError(); // ensureFree makes this unreachable
+        if (next >= u32[H.blockCount]!) throw new OutOfMemoryError(); // ensureFree makes this unreachable
         u32[H.nextUnusedBlock] = next + 1;
         blockIndex = next as BlockIndex;
         break;
@@ -65,16 +66,18 @@ export class Allocator {
       const next = u32[arena.blockWord(head)]!;
       if (Atomics.compareExchange(u32, H.freeHead, head, next) === head) {
         blockIndex = head;
+        recycled = true;
         break;
       }
     }
     Atomics.sub(u32, H.freeBlocks, 1);
     Atomics.add(u32, H.liveBlocks, 1);
+    // A never-used block is still zero from the buffer's growth; a recycled one holds old bytes.
     const word = arena.blockWord(blockIndex);
-    u32.fill(0, word, word + arena.blockWords);
+    if (recycled) u32.fill(0, word, word + arena.blockWords);
     const meta = arena.metaByteOffset(blockIndex) >>> 2;
     u32[meta + (META_BORN_EPOCH >>> 2)] = Atomics.load(u32, H.dumpEpoch);
-    u32[meta + (META_COPY_LINK >>> 2)] = 0;
+    if (recycled) u32[meta + (META_COPY_LINK >>> 2)] = 0;
     return blockIndex;
   }
 

@@ -74,11 +74,18 @@ export function compareKeyWithEntry(store: BlockStore, key: Uint8Array, node: Bl
   return key.length - length;
 }
 
+/** The descent of a failed search: where an insert of the same key would link its node. */
+export interface SearchPath {
+  nodes: Uint32Array;
+  sides: Uint8Array;
+  depth: number;
+}
+
 /**
  * The node whose key equals `key`, or 0: the hot path of every keyed lookup, so the comparison of
  * inline keys is written out here instead of going through a comparator closure.
  */
-export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Array): BlockIndex {
+export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Array, recorder?: SearchPath): BlockIndex {
   const arena = store.arena;
   const u32 = arena.u32;
   const u8 = arena.u8;
@@ -101,7 +108,13 @@ export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Ar
       if (order === 0) order = keyLength - length;
     }
     if (order === 0) return node;
-    node = u32[word + (order < 0 ? 0 : 1)]! as BlockIndex; // tree words 0/1: left/right
+    const side = order < 0 ? 0 : 1; // tree words 0/1: left/right
+    if (recorder !== undefined) {
+      recorder.nodes[depth] = node;
+      recorder.sides[depth] = side;
+      recorder.depth = depth + 1;
+    }
+    node = u32[word + side]! as BlockIndex;
   }
   return 0 as BlockIndex;
 }

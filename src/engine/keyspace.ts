@@ -1,5 +1,5 @@
 import { DATABASE_COUNT, H } from './arena.ts';
-import { compareKeyWithEntry, createEntry, ENTRY_AUX_WORD, entryBlocksFor, findEntryByKey } from './entry.ts';
+import { compareKeyWithEntry, createEntry, ENTRY_AUX_WORD, entryBlocksFor, findEntryByKey, type SearchPath } from './entry.ts';
 import { assert, Errors } from './errors.ts';
 import { identityResolver, NULL_BLOCK, type BlockIndex, type BlockResolver, type DbIndex } from './ids.ts';
 import type { BlockStore } from './store.ts';
@@ -12,6 +12,12 @@ import { BlockTree } from './tree.ts';
  */
 export class Keyspace {
   readonly tree: BlockTree;
+  /** Every structural change bumps this, so a recorded search path is reused only while it is valid. */
+  private version = 0;
+  private readonly lastSearch: SearchPath = { nodes: new Uint32Array(64), sides: new Uint8Array(64), depth: 0 };
+  private lastSearchDb = -1;
+  private lastSearchKey: Uint8Array | null = null;
+  private lastSearchVersion = -1;
 
   constructor(private readonly store: BlockStore) {
     this.tree = new BlockTree(store, noStructureHook);
@@ -36,7 +42,15 @@ export class Keyspace {
   /** The keyspace node of `key`, or 0. O(log n) key comparisons. */
   find(db: DbIndex, key: Uint8Array, resolve: BlockResolver = identityResolver): BlockIndex {
     const store = this.store;
-    if (resolve === identityResolver) return findEntryByKey(store, this.root(db), key);
+    if (resolve === identityResolver) {
+      const search = this.lastSearch;
+      search.depth = 0;
+      const node = findEntryByKey(store, this.root(db), key, search);
+      this.lastSearchDb = node === NULL_BLOCK ? db : -1;
+      this.lastSearchKey = key;
+      this.lastSearchVersion = this.version;
+      return node;
+    }
     return this.tree.find(this.root(db), (node) => compareKeyWithEntry(store, key, node, resolve), resolve);
   }
 
@@ -54,7 +68,15 @@ export class Keyspace {
     const store = this.store;
     const node = createEntry(store, key);
     store.arena.u32[store.arena.blockWord(node) + ENTRY_AUX_WORD] = value;
-    this.setRoot(db, this.tree.insert(this.root(db), node, (other) => compareKeyWithEntry(store, key, other)));
+    if (this.lastSearchDb === db && this.lastSearchKey === key && this.lastSearchVersion === this.version) {
+      // SET's lookup just walked to where this key belongs: link there instead of searching again.
+      this.tree.resetLinks(node);
+      const search = this.lastSearch;
+      this.setRoot(db, search.depth === 0 ? node : this.tree.linkAlongPath(search.nodes, search.sides, search.depth, node));
+    } else {
+      this.setRoot(db, this.tree.insert(this.root(db), node, (other) => compareKeyWithEntry(store, key, other)));
+    }
+    this.version++;
     return node;
   }
 
@@ -68,6 +90,7 @@ export class Keyspace {
   unlink(db: DbIndex, key: Uint8Array): BlockIndex {
     const store = this.store;
     this.setRoot(db, this.tree.remove(this.root(db), (node) => compareKeyWithEntry(store, key, node)));
+    this.version++;
     return this.tree.lastRemoved;
   }
 
@@ -75,6 +98,7 @@ export class Keyspace {
   detachAll(db: DbIndex): BlockIndex {
     const root = this.root(db);
     this.setRoot(db, NULL_BLOCK);
+    this.version++;
     return root;
   }
 

@@ -73,6 +73,17 @@ export class BlockTree {
       sides[depth] = side;
       node = u32[arena.blockWord(node) + side]! as BlockIndex;
     }
+    return this.linkAlongPath(path, sides, depth, newNode);
+  }
+
+  /**
+   * Links a fresh node below the last node of a recorded descent (root first) and rebalances up to
+   * the root; returns the new root. The path must come from a search of the same tree with no
+   * structural change since.
+   */
+  linkAlongPath(path: Uint32Array, sides: Uint8Array, depth: number, newNode: BlockIndex): BlockIndex {
+    const arena = this.store.arena;
+    const u32 = arena.u32;
     let child = newNode;
     for (let i = depth - 1; i >= 0; i--) {
       const parent = path[i]! as BlockIndex;
@@ -81,6 +92,16 @@ export class BlockTree {
       child = this.rebalance(parent);
     }
     return child;
+  }
+
+  /** Initializes a node's tree words as a leaf. */
+  resetLinks(node: BlockIndex): void {
+    const u32 = this.store.arena.u32;
+    const word = this.store.arena.blockWord(node);
+    u32[word + NODE_LEFT] = 0;
+    u32[word + NODE_RIGHT] = 0;
+    u32[word + NODE_COUNT] = 1;
+    u32[word + NODE_HEIGHT] = 1;
   }
 
   /** Unlinks the node equal to the probe; returns the new root. `lastRemoved` is that node or 0. */
