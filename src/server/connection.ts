@@ -12,7 +12,6 @@ export interface ConnectionSettings {
   readonly executor: Executor;
   /** When true, names missing from the table go to the executor instead of "unknown command". */
   readonly unknownCommandsToExecutor: boolean;
-  readonly requirePassword: boolean;
   readonly parserLimits: ParserLimits;
   /**
    * Reading stops while more reply bytes than this wait to be sent, so a client that pipelines

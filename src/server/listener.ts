@@ -37,6 +37,11 @@ export interface SabreServer {
   readonly port: number;
   readonly commands: CommandTable;
   connectedClientCount(): number;
+  /**
+   * CONFIG SET requirepass: new connections must AUTH with it (null: no password). As in Redis,
+   * connections already open keep their authenticated state.
+   */
+  setRequirePassword(password: string | null): void;
   /** Stops accepting, ends every connection after its pending replies, resolves when all are closed. */
   close(): Promise<void>;
 }
@@ -75,7 +80,6 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     commands,
     executor: options.executor,
     unknownCommandsToExecutor: options.commands === undefined,
-    requirePassword: config.requirePassword !== null,
     parserLimits: { ...defaultParserLimits, ...options.parserLimits },
     outputPauseByteLength: options.outputPauseByteLength ?? defaultOutputPauseByteLength,
     closeGraceMs: options.closeGraceMs ?? 5000,
@@ -113,6 +117,9 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     port: tcpPort,
     commands,
     connectedClientCount: () => connections.size,
+    setRequirePassword: (password) => {
+      config.requirePassword = password;
+    },
     close: async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // The net.Server reports closed a tick before each socket's own 'close' event has run.

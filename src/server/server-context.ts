@@ -9,8 +9,8 @@ export interface InfoSection {
 }
 
 export interface ServerConfig {
-  /** requirepass; null when clients need not authenticate. */
-  readonly requirePassword: string | null;
+  /** requirepass; null when clients need not authenticate. Changes apply to new connections. */
+  requirePassword: string | null;
   /** SELECT accepts 0 .. databaseCount - 1. */
   readonly databaseCount: number;
   /** The Redis version reported by HELLO and INFO, so clients enable the features they expect. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startServer, type SabreServer } from '../../src/server/index.ts';
+import { reply, startServer, unknownCommandReply, type SabreServer } from '../../src/server/index.ts';
 import { MapExecutorDouble } from './support/map-executor.ts';
 import { exchangeRaw } from './support/raw-client.ts';
 
@@ -273,5 +273,31 @@ describe('server close', () => {
     await ended;
     expect(server.connectedClientCount()).toBe(0);
     await expect(exchangeRaw(server.port, 'PING\r\n')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('server with an executor that keeps its own command list', () => {
+  it('hands unknown names to the executor, still checking authentication first', async () => {
+    const seen: string[] = [];
+    const server = await startServer({
+      port: 0,
+      executor: {
+        execute: (_client, argv) => {
+          seen.push(argv.map((arg) => arg.toString()).join(' '));
+          return argv[0]?.toString().toLowerCase() === 'hi' ? reply.simple('HELLO THERE') : unknownCommandReply(argv);
+        },
+      },
+    });
+    try {
+      const { received } = await exchangeRaw(server.port, 'hi\r\nnosuch x\r\nPING\r\nGET\r\n');
+      expect(received).toBe("+HELLO THERE\r\n-ERR unknown command 'nosuch', with args beginning with: 'x' \r\n+PONG\r\n-ERR unknown command 'GET', with args beginning with: \r\n");
+      expect(seen).toEqual(['hi', 'nosuch x', 'GET']);
+
+      server.setRequirePassword('pw');
+      const locked = await exchangeRaw(server.port, 'hi\r\nAUTH pw\r\nhi\r\n');
+      expect(locked.received).toBe('-NOAUTH Authentication required.\r\n+OK\r\n+HELLO THERE\r\n');
+    } finally {
+      await server.close();
+    }
   });
 });
