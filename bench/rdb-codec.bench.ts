@@ -83,3 +83,21 @@ await timeAsync('decode streamed, 64 KiB chunks (LZF file)', withLzf.length, () 
   for (let i = 0; i < withLzf.length; i += 65536) chunks.push(withLzf.subarray(i, i + 65536));
   return decodeRdbStream(chunks);
 });
+
+// Disk: the same file saved atomically (temp file, fsync, rename, dir fsync) and read back.
+const { mkdtemp, rm } = await import('node:fs/promises');
+const { tmpdir } = await import('node:os');
+const path = await import('node:path');
+const { saveRdbAtomically, readRdbFile } = await import('../src/rdb/file.ts');
+const dir = await mkdtemp(path.join(tmpdir(), 'sabre-rdb-bench-'));
+try {
+  const target = path.join(dir, 'dump.rdb');
+  await timeAsync('save atomically, 64 KiB chunks (incl. fsync)', withLzf.length, () => {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < withLzf.length; i += 65536) chunks.push(withLzf.subarray(i, i + 65536));
+    return saveRdbAtomically(target, chunks);
+  });
+  await timeAsync('readRdbFile (streamed from disk)', withLzf.length, () => readRdbFile(target));
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
