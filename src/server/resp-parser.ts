@@ -268,8 +268,9 @@ function printableByte(byte: number): string {
 
 /**
  * Redis's string2ll on bytes [start, end): an optional '-', then digits with no leading zero
- * (except "0" itself), no '+', no spaces. Returns null when malformed or beyond 2^53 (every
- * accepted length is far below that).
+ * (except "0" itself), no '+', no spaces. Returns null when malformed or beyond 2^53.
+ * DEVIATION: string2ll goes to 2^63; every length that either accepts is far below 2^53, so only
+ * a negative multibulk count below -2^53 differs (Redis ignores it as empty, here it is invalid).
  */
 export function parseStrictInteger(bytes: Buffer, start: number, end: number): number | null {
   if (start >= end) return null;
