@@ -32,6 +32,10 @@ export function checkedEngine(options: EngineOptions = {}): { engine: Engine; cl
 
 import fc from 'fast-check';
 
+// fast-check's default size keeps arrays near 10 elements; command sequences need to be longer to
+// revisit the same keys, fields and members often enough.
+fc.configureGlobal({ ...fc.readConfigureGlobal(), baseSize: 'medium' });
+
 /** Short names that collide often, plus arbitrary binary strings that are sometimes longer than a block. */
 export const bytesArb = (maxLength = 80): fc.Arbitrary<Uint8Array> =>
   fc.oneof(
