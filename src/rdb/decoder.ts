@@ -12,7 +12,7 @@ import { ByteReader, NeedMoreInput } from './byte-reader.ts';
 import { RDB_VERSION_FIRST_WITH_CHECKSUM } from './constants.ts';
 import { Crc64 } from './crc64.ts';
 import { RdbError, assert } from './errors.ts';
-import { HEADER_BYTES, parseHeader, parseRecord, type RdbEvent, type RecordContext } from './record-parser.ts';
+import { HEADER_BYTES, parseHeader, parseRecord, parseRecordStart, type RdbEvent, type RecordContext } from './record-parser.ts';
 import type { RdbAuxField, RdbEntry } from './value.ts';
 
 export type { RdbEvent } from './record-parser.ts';
@@ -127,41 +127,68 @@ async function* decodeFrom(source: AsyncIterator<Uint8Array>): AsyncGenerator<Rd
     }
   };
   const crc = new Crc64();
-  // Parse one record, fetching more input while the record is incomplete.
-  const parseNext = async <T>(parse: (reader: ByteReader) => T): Promise<{ value: T; consumed: number }> => {
+  // One reader serves every record until the buffer must grow; bytes before reader.pos are
+  // parsed, and are checksummed and released only when the buffer is refilled.
+  let reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
+  const commitParsed = (): void => {
+    crc.update(buffer.view().subarray(0, reader.pos));
+    buffer.consume(reader.pos);
+  };
+  /** `resumeAt` is where parsing must restart; `neededByteLength` is relative to the reader. */
+  const refill = async (resumeAt: number, neededByteLength: number, minimumByteLength: number): Promise<void> => {
+    assert(!exhausted, 'a final reader never asks for more input');
+    reader.pos = resumeAt;
+    commitParsed();
+    await fill(Math.max(neededByteLength - resumeAt, minimumByteLength, 64 * 1024));
+    reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
+  };
+  // A record cut by the end of the buffer is parsed again from its start once the buffer has at
+  // least doubled, which keeps the re-parsing linear in the record size.
+  const parseNext = async <T>(parse: (r: ByteReader) => T): Promise<T> => {
     for (;;) {
-      const reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
+      const recordStart = reader.pos;
       try {
-        const value = parse(reader);
-        return { value, consumed: reader.pos };
+        return parse(reader);
       } catch (error) {
         if (!(error instanceof NeedMoreInput)) throw error;
-        assert(!exhausted, 'a final reader never asks for more input');
-        await fill(Math.max(error.neededByteLength, 2 * buffer.length, 64 * 1024));
+        await refill(recordStart, error.neededByteLength, 2 * (reader.remaining + reader.pos - recordStart));
       }
     }
   };
 
   await fill(HEADER_BYTES);
-  const { value: header, consumed: headerBytes } = await parseNext(parseHeader);
-  crc.update(buffer.view().subarray(0, headerBytes));
-  buffer.consume(headerBytes);
+  reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
+  const header = await parseNext(parseHeader);
   yield header;
   const context: RecordContext = { version: header.version, dbIndex: 0 };
   for (;;) {
-    const { value: event, consumed } = await parseNext((reader) => parseRecord(reader, context));
+    const started = await parseNext((r) => parseRecordStart(r, context));
+    if (started.kind === 'pending') {
+      // Elements are read as bytes arrive, never re-parsed; finished ones are released on refill.
+      for (;;) {
+        try {
+          started.cursor.resume(reader);
+          break;
+        } catch (error) {
+          if (!(error instanceof NeedMoreInput)) throw error;
+          await refill(reader.pos, error.neededByteLength, 0); // pos: start of the unfinished element
+        }
+      }
+      yield started.complete(started.cursor.finish());
+      continue;
+    }
+    const event = started;
     if (event.kind === 'eof') {
       const checksumBytes = header.version >= RDB_VERSION_FIRST_WITH_CHECKSUM ? CHECKSUM_BYTES : 0;
-      crc.update(buffer.view().subarray(0, consumed - checksumBytes));
-      checkChecksum(event, crc, buffer.fileOffset + consumed - checksumBytes);
-      buffer.consume(consumed);
+      const checksumAt = reader.pos - checksumBytes;
+      crc.update(buffer.view().subarray(0, checksumAt));
+      checkChecksum(event, crc, buffer.fileOffset + checksumAt);
+      buffer.consume(reader.pos);
       await fill(1);
       if (buffer.length > 0) throw new RdbError('trailing-bytes', 'bytes follow the end of the RDB data', buffer.fileOffset);
       yield event;
       return;
     }
-    crc.update(buffer.view().subarray(0, consumed));
-    buffer.consume(consumed);
     apply(context, event);
     yield event;
   }

@@ -10,43 +10,53 @@ import { parseIntset } from './intset.ts';
 import { parseListpack } from './listpack.ts';
 import { bytesKey, packedToBytes, packedToScore, parseScoreText, type PackedElement } from './packed-element.ts';
 import type { RdbHashField, RdbValue, RdbZsetEntry } from './value.ts';
+import { ValueCursor } from './value-cursor.ts';
 import { parseZiplist } from './ziplist.ts';
 import { parseZipmap } from './zipmap.ts';
 
+/** Reads a whole value (the reader must hold it all, or throw NeedMoreInput). */
 export function readValue(reader: ByteReader, typeByte: number, typeAt: number): RdbValue | null {
+  const started = startValue(reader, typeByte, typeAt);
+  if (!(started instanceof ValueCursor)) return started;
+  started.resume(reader);
+  return started.finish();
+}
+
+/**
+ * Reads a value, or for the element-by-element types only its header, returning a cursor that
+ * reads the elements (see value-cursor.ts).
+ */
+export function startValue(reader: ByteReader, typeByte: number, typeAt: number): RdbValue | null | ValueCursor {
   switch (typeByte) {
     case TYPE.STRING:
       return { type: 'string', bytes: reader.string('string value') };
     case TYPE.LIST: {
-      const count = countAgainstInput(reader, 'list length', 1);
       const items: Uint8Array[] = [];
-      for (let i = 0; i < count; i++) items.push(reader.string('list element'));
-      return items.length === 0 ? null : { type: 'list', items };
+      return new ValueCursor(countAgainstInput(reader, 'list length', 1), (r) => void items.push(r.string('list element')), () => (items.length === 0 ? null : { type: 'list', items }));
     }
     case TYPE.SET: {
-      const count = countAgainstInput(reader, 'set size', 1);
       const members: Uint8Array[] = [];
-      for (let i = 0; i < count; i++) members.push(reader.string('set member'));
-      return setValue(members, typeAt);
+      return new ValueCursor(countAgainstInput(reader, 'set size', 1), (r) => void members.push(r.string('set member')), () => setValue(members, typeAt));
     }
     case TYPE.ZSET:
     case TYPE.ZSET_2: {
-      const count = countAgainstInput(reader, 'zset size', 2);
       const entries: RdbZsetEntry[] = [];
-      for (let i = 0; i < count; i++) {
-        const member = reader.string('zset member');
-        const scoreAt = reader.fileOffset;
-        const score = typeByte === TYPE.ZSET_2 ? reader.float64LE('zset score') : readTextScore(reader);
+      const readEntry = (r: ByteReader): void => {
+        const member = r.string('zset member');
+        const scoreAt = r.fileOffset;
+        const score = typeByte === TYPE.ZSET_2 ? r.float64LE('zset score') : readTextScore(r);
         if (Number.isNaN(score)) throw new RdbError('bad-value', 'zset score is NaN', scoreAt);
         entries.push({ member, score });
-      }
-      return zsetValue(entries, typeAt);
+      };
+      return new ValueCursor(countAgainstInput(reader, 'zset size', 2), readEntry, () => zsetValue(entries, typeAt));
     }
     case TYPE.HASH: {
-      const count = countAgainstInput(reader, 'hash size', 2);
       const fields: RdbHashField[] = [];
-      for (let i = 0; i < count; i++) fields.push({ field: reader.string('hash field'), value: reader.string('hash value') });
-      return hashValue(fields, typeAt);
+      const readField = (r: ByteReader): void => {
+        const field = r.string('hash field');
+        fields.push({ field, value: r.string('hash value') });
+      };
+      return new ValueCursor(countAgainstInput(reader, 'hash size', 2), readField, () => hashValue(fields, typeAt));
     }
     case TYPE.HASH_ZIPMAP: {
       const { blob, at } = readBlob(reader, 'zipmap');
@@ -78,7 +88,7 @@ export function readValue(reader: ByteReader, typeByte: number, typeAt: number):
     }
     case TYPE.LIST_QUICKLIST:
     case TYPE.LIST_QUICKLIST_2:
-      return readQuicklist(reader, typeByte === TYPE.LIST_QUICKLIST_2);
+      return startQuicklist(reader, typeByte === TYPE.LIST_QUICKLIST_2);
     case TYPE.MODULE_PRE_GA:
     case TYPE.MODULE_2:
       throw new RdbError('unsupported', 'unsupported type: module values cannot be loaded without the module', typeAt);
@@ -118,27 +128,27 @@ function readTextScore(reader: ByteReader): number {
   return parseScoreText(reader.take(length, 'zset score'), at);
 }
 
-function readQuicklist(reader: ByteReader, isVersion2: boolean): RdbValue | null {
+function startQuicklist(reader: ByteReader, isVersion2: boolean): ValueCursor {
   const nodeCount = countAgainstInput(reader, 'quicklist node count', isVersion2 ? 2 : 1);
   const items: Uint8Array[] = [];
-  for (let i = 0; i < nodeCount; i++) {
+  const readNode = (r: ByteReader): void => {
     let container = QUICKLIST_CONTAINER_PACKED;
     if (isVersion2) {
-      const containerAt = reader.fileOffset;
-      container = reader.length('quicklist node container');
+      const containerAt = r.fileOffset;
+      container = r.length('quicklist node container');
       if (container !== QUICKLIST_CONTAINER_PLAIN && container !== QUICKLIST_CONTAINER_PACKED) {
         throw new RdbError('bad-encoding', `quicklist node container ${container}, expected 1 (plain) or 2 (packed)`, containerAt);
       }
     }
-    const { blob, at } = readBlob(reader, 'quicklist node');
+    const { blob, at } = readBlob(r, 'quicklist node');
     if (container === QUICKLIST_CONTAINER_PLAIN) {
       items.push(blob);
-      continue;
+      return;
     }
     // Redis skips empty nodes on load, so an empty packed node is tolerated here too.
     for (const element of isVersion2 ? parseListpack(blob, at) : parseZiplist(blob, at)) items.push(packedToBytes(element));
-  }
-  return items.length === 0 ? null : { type: 'list', items };
+  };
+  return new ValueCursor(nodeCount, readNode, () => (items.length === 0 ? null : { type: 'list', items }));
 }
 
 function listValue(elements: PackedElement[]): RdbValue | null {

@@ -6,8 +6,9 @@
 import { OPCODE, RDB_MAGIC, RDB_VERSION_FIRST_WITH_CHECKSUM, RDB_VERSION_MAX_READ } from './constants.ts';
 import type { ByteReader } from './byte-reader.ts';
 import { RdbError } from './errors.ts';
-import { readValue } from './object-reader.ts';
-import type { RdbEntry } from './value.ts';
+import { startValue } from './object-reader.ts';
+import { ValueCursor } from './value-cursor.ts';
+import type { RdbEntry, RdbValue } from './value.ts';
 
 export type RdbEvent =
   | { kind: 'header'; version: number }
@@ -45,7 +46,19 @@ export function parseHeader(reader: ByteReader): { kind: 'header'; version: numb
 
 export type RecordContext = { version: number; dbIndex: number };
 
+/** A key whose elements are still to be read through `cursor`; `complete` makes its event. */
+export type PendingEntry = { kind: 'pending'; cursor: ValueCursor; complete: (value: RdbValue | null) => RdbEvent };
+
+/** Parses one whole record. */
 export function parseRecord(reader: ByteReader, context: RecordContext): RdbEvent {
+  const started = parseRecordStart(reader, context);
+  if (started.kind !== 'pending') return started;
+  started.cursor.resume(reader);
+  return started.complete(started.cursor.finish());
+}
+
+/** Parses one record, stopping after the header of an element-by-element value. */
+export function parseRecordStart(reader: ByteReader, context: RecordContext): RdbEvent | PendingEntry {
   let expireAtMs: number | null = null;
   let lruIdleSec: number | null = null;
   let lfuFrequency: number | null = null;
@@ -101,9 +114,11 @@ export function parseRecord(reader: ByteReader, context: RecordContext): RdbEven
       }
       default: {
         const key = reader.string('key');
-        const value = readValue(reader, opcode, at);
-        if (value === null) return { kind: 'emptyKeySkipped', dbIndex: context.dbIndex, key };
-        return { kind: 'entry', entry: { dbIndex: context.dbIndex, key, value, expireAtMs }, lruIdleSec, lfuFrequency };
+        const dbIndex = context.dbIndex;
+        const complete = (value: RdbValue | null): RdbEvent =>
+          value === null ? { kind: 'emptyKeySkipped', dbIndex, key } : { kind: 'entry', entry: { dbIndex, key, value, expireAtMs }, lruIdleSec, lfuFrequency };
+        const started = startValue(reader, opcode, at);
+        return started instanceof ValueCursor ? { kind: 'pending', cursor: started, complete } : complete(started);
       }
     }
   }
