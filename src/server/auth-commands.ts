@@ -1,5 +1,5 @@
 import type { ClientState } from './client-state.ts';
-import { syntaxErrorReply, wrongPassReply } from './command-errors.ts';
+import { printedArg, syntaxErrorReply, wrongPassReply } from './command-errors.ts';
 import type { CommandSpec } from './command-table.ts';
 import { reply, type Reply } from './reply.ts';
 import type { ServerContext } from './server-context.ts';
@@ -54,7 +54,7 @@ export function authCommands(context: ServerContext): CommandSpec[] {
         newName = (argv[i + 1] as Buffer).toString('latin1');
         i += 1;
       } else {
-        return reply.error(`ERR Syntax error in HELLO option '${option}'`);
+        return reply.error(`ERR Syntax error in HELLO option '${printedArg(argv[i] as Buffer)}'`);
       }
     }
     if (credentials !== null) {

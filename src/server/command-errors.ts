@@ -8,19 +8,28 @@ import { reply, type Reply } from './reply.ts';
 /** Redis caps each quoted argument and the whole list at 128 bytes. */
 const unknownCommandTextMax = 128;
 
+/**
+ * An argument as Redis's `%s` prints it: up to the first NUL byte, at most `byteLengthMax` bytes,
+ * one character per byte.
+ */
+export function printedArg(arg: Buffer, byteLengthMax: number = arg.length): string {
+  const nul = arg.indexOf(0);
+  return arg.subarray(0, Math.min(nul === -1 ? arg.length : nul, byteLengthMax)).toString('latin1');
+}
+
 export function unknownCommandReply(argv: readonly Buffer[]): Reply {
-  const name = (argv[0] ?? Buffer.alloc(0)).subarray(0, unknownCommandTextMax).toString('latin1');
+  const name = printedArg(argv[0] ?? Buffer.alloc(0), unknownCommandTextMax);
   let args = '';
   for (let i = 1; i < argv.length && args.length < unknownCommandTextMax; i++) {
-    const room = unknownCommandTextMax - args.length;
-    args += `'${(argv[i] as Buffer).subarray(0, room).toString('latin1')}' `;
+    args += `'${printedArg(argv[i] as Buffer, unknownCommandTextMax - args.length)}' `;
   }
   return reply.error(`ERR unknown command '${name}', with args beginning with: ${args}`);
 }
 
 export function unknownSubcommandReply(argv: readonly Buffer[]): Reply {
-  const container = (argv[0] as Buffer).toString('latin1').toUpperCase();
-  const subcommand = (argv[1] as Buffer).subarray(0, unknownCommandTextMax).toString('latin1');
+  // Redis upper-cases ASCII letters only.
+  const container = printedArg(argv[0] as Buffer).replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+  const subcommand = printedArg(argv[1] as Buffer, unknownCommandTextMax);
   return reply.error(`ERR unknown subcommand '${subcommand}'. Try ${container} HELP.`);
 }
 

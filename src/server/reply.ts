@@ -3,6 +3,11 @@
  * from the client's protocol version (RESP2 or RESP3), so no command needs to know about HELLO.
  */
 export type Reply =
+  /**
+   * Status and error texts are byte strings, one character per byte (latin1), so that user bytes
+   * echoed in an error ("unknown command 'x'") go back exactly as they came. Redis's own texts are
+   * ASCII, for which this changes nothing.
+   */
   | { readonly kind: 'simple'; readonly value: string }
   /** `message` is the full error line without the leading '-', code first: "ERR syntax error". */
   | { readonly kind: 'error'; readonly message: string }

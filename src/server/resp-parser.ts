@@ -114,7 +114,7 @@ export class RequestParser {
 
   private parseInline(): Buffer[] | ProtocolError | null {
     const inlineMax = this.limits.inlineByteLengthMax;
-    const newline = this.buffer.indexOf(0x0a, this.pos);
+    const newline = this.findTerminator(0x0a);
     if (newline === -1) {
       if (this.buffer.length - this.pos > inlineMax) return this.fail(protocolErrorText('too big inline request'));
       return null;
@@ -238,9 +238,20 @@ export class RequestParser {
 
   /** Index of the '\r' ending the line at pos, or -1 while '\r' and the byte after it are not both here. */
   private findLineEnd(): number {
-    const carriageReturn = this.buffer.indexOf(0x0d, this.pos);
+    const carriageReturn = this.findTerminator(0x0d);
     if (carriageReturn === -1 || carriageReturn + 1 >= this.buffer.length) return -1;
     return carriageReturn;
+  }
+
+  /**
+   * Index of the first `terminator` byte from pos, or -1. Redis looks for line ends with strchr,
+   * which stops at a NUL byte: a NUL before the terminator means "not found yet" there, so the
+   * request waits until the 64 KiB line limit rejects it. The same here, byte for byte.
+   */
+  private findTerminator(terminator: number): number {
+    const found = this.buffer.indexOf(terminator, this.pos);
+    if (found === -1) return -1;
+    return this.buffer.subarray(this.pos, found).indexOf(0) === -1 ? found : -1;
   }
 
   private fail(replyText: string | null, reason: string = replyText ?? 'protocol error'): ProtocolError {

@@ -118,11 +118,11 @@ export class ReplyEncoder {
     this.writeAscii(crlf);
   }
 
+  /** Status and error lines are byte strings: one character per byte (see Reply). */
   private writeLine(prefix: string, text: string): void {
-    const byteLength = Buffer.byteLength(text, 'utf8');
-    this.reserve(byteLength + 3);
+    this.reserve(text.length + 3);
     this.scratch[this.scratchUsedBytes++] = prefix.charCodeAt(0);
-    this.scratchUsedBytes += this.scratch.write(text, this.scratchUsedBytes, 'utf8');
+    this.scratchUsedBytes += this.scratch.write(text, this.scratchUsedBytes, 'latin1');
     this.scratch[this.scratchUsedBytes++] = 0x0d;
     this.scratch[this.scratchUsedBytes++] = 0x0a;
   }

@@ -61,6 +61,12 @@ describe('unknown command error', () => {
     expect(unknownCommandReply(args('foo'))).toEqual(reply.error("ERR unknown command 'foo', with args beginning with: "));
   });
 
+  it('prints arguments as C strings: up to a NUL byte', () => {
+    expect(unknownCommandReply([Buffer.from('PI\u0000G'), Buffer.from('a\u0000b')])).toEqual(
+      reply.error("ERR unknown command 'PI', with args beginning with: 'a' "),
+    );
+  });
+
   it('caps the name and the argument list near 128 bytes', () => {
     const long = 'a'.repeat(300);
     const error = unknownCommandReply(args(long, long, 'second'));

@@ -93,6 +93,29 @@ describe('Sabre against redis-server, byte for byte', () => {
     }
   });
 
+  it('gives the same replies to streams mixed with random bytes', async () => {
+    const stateless = requestPieces.filter((piece) => !/^(SET|GET|DEL|SELECT|CLIENT SETNAME|HELLO)/.test(piece));
+    const fragment = fc.oneof(
+      fc.constantFrom(...stateless).map((piece) => Buffer.from(piece, 'latin1')),
+      fc.uint8Array({ minLength: 1, maxLength: 24 }).map((bytes) => Buffer.from(bytes)),
+      fc.uint8Array({ minLength: 1, maxLength: 24 }).map((bytes) => Buffer.concat([Buffer.from(bytes), Buffer.from('\r\n')])),
+    );
+    const streams = fc.sample(fc.array(fragment, { minLength: 1, maxLength: 6 }), { numRuns: 120, seed: 4242 });
+    for (let batch = 0; batch < streams.length; batch += 12) {
+      await Promise.all(
+        streams.slice(batch, batch + 12).map(async (fragments) => {
+          const payload = Buffer.concat([...fragments, Buffer.from('QUIT\r\n')]);
+          const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 250), exchangeRaw(sabre.port, payload, 250)]);
+          expect({ payload: payload.toString('latin1'), received: fromSabre.received, closed: fromSabre.closedByServer }).toEqual({
+            payload: payload.toString('latin1'),
+            received: fromRedis.received,
+            closed: fromRedis.closedByServer,
+          });
+        }),
+      );
+    }
+  });
+
   it('agrees with requirepass set: NOAUTH, AUTH, HELLO AUTH and the unauthenticated limits', async () => {
     await redisAdmin.config('SET', 'requirepass', 'pw');
     sabre.setRequirePassword('pw');

@@ -176,6 +176,16 @@ describe('RequestParser limits and errors', () => {
     expect(parseChunks([Buffer.from(`PING ${'a'.repeat(64 * 1024)}\r\n`)])).toEqual([errorOf('too big inline request')]);
   });
 
+  it('waits, as Redis does, when a NUL byte comes before the end of a line', () => {
+    // Redis finds line ends with strchr, which stops at NUL: such a line never completes.
+    expect(parseChunks([Buffer.from('PI\u0000NG\r\nPING\r\n')])).toEqual([]);
+    expect(parseChunks([Buffer.from('*1\u0000\r\n')])).toEqual([]);
+    expect(parseChunks([Buffer.from('*1\r\n$\u0000\r\n')])).toEqual([]);
+    expect(parseChunks([Buffer.from('PI\u0000NG\r\n'), Buffer.alloc(64 * 1024, 'a')])).toEqual([errorOf('too big inline request')]);
+    // Inside a bulk payload a NUL is ordinary data.
+    expect(parseChunks([Buffer.from('*1\r\n$4\r\nPI\u0000G\r\n')])).toEqual([['PI\u0000G']]);
+  });
+
   it('answers the requests before a protocol error and nothing after it', () => {
     expect(parseChunks([Buffer.from('PING\r\n*1\r\nx\r\nPING\r\n'), Buffer.from('PING\r\n')])).toEqual([
       ['PING'],

@@ -36,6 +36,13 @@ describe('reply encoding', () => {
     });
   }
 
+  it('writes status and error lines one byte per character, so echoed user bytes come back as sent', () => {
+    const echoed = Buffer.from([0x66, 0xe9, 0xff]).toString('latin1');
+    expect(encodeReply(reply.error(`ERR unknown command '${echoed}'`), 2)).toEqual(
+      Buffer.concat([Buffer.from("-ERR unknown command '"), Buffer.from([0x66, 0xe9, 0xff]), Buffer.from("'\r\n")]),
+    );
+  });
+
   it('replaces CR and LF inside status and error lines so the stream stays in sync', () => {
     expect(wire(reply.error('ERR bad\r\nthing'), 2)).toBe('-ERR bad  thing\r\n');
     expect(wire(reply.simple('a\nb'), 3)).toBe('+a b\r\n');
