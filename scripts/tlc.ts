@@ -6,8 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const projectRoot = resolve(import.meta.dirname, '..');
+export const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const specDir = join(projectRoot, 'spec');
 
 /** TLC's exit codes (tlc2.output.EC.ExitStatus) that the manifest uses. */

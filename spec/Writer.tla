@@ -17,7 +17,8 @@ SetInto(k, v, b, rest) ==
 
 Set(k, v) ==
     /\ \/ CanAlloc(1) /\ SetInto(k, v, Head(freeList), Tail(freeList))
-       \/ Bug = "ReuseQueued" /\ freeList = <<>> /\ \E b \in queue : SetInto(k, v, b, <<>>)
+       \/ Bug = "ReuseQueued" /\ freeList = <<>> /\ queue # {}
+          /\ SetInto(k, v, CHOOSE b \in queue : \A x \in queue : b <= x, <<>>)
     /\ UNCHANGED <<queue, dumping, snap, view, copies, out, oomFalse>>
 
 (* Does writing block b of key k need a copy for the dump? *)
