@@ -16,7 +16,11 @@ export class NeedMoreInput {
   constructor(readonly neededByteLength: number) {}
 }
 
-export type LengthOrEncoding = { encoded: false; length: number } | { encoded: true; encoding: number };
+/**
+ * lengthOrEncoding() answers a length (>= 0) or, for a string-encoding marker, -1 - encoding.
+ * A number rather than an object: it runs once per string, millions of times per file.
+ */
+const encodingMarker = (encoding: number): number => -1 - encoding;
 
 export class ByteReader {
   pos = 0;
@@ -82,25 +86,25 @@ export class ByteReader {
     return value;
   }
 
-  lengthOrEncoding(what: string): LengthOrEncoding {
+  lengthOrEncoding(what: string): number {
     const at = this.fileOffset;
     const first = this.u8(what);
     const kind = first >>> 6;
-    if (kind === 0) return { encoded: false, length: first & 0x3f };
-    if (kind === 1) return { encoded: false, length: ((first & 0x3f) << 8) | this.u8(what) };
-    if (kind === LEN_ENCVAL) return { encoded: true, encoding: first & 0x3f };
+    if (kind === 0) return first & 0x3f;
+    if (kind === 1) return ((first & 0x3f) << 8) | this.u8(what);
+    if (kind === LEN_ENCVAL) return encodingMarker(first & 0x3f);
     if (first === LEN_32BIT_MARKER) {
       this.need(4, what);
       const length = this.view.getUint32(this.pos, false);
       this.pos += 4;
-      return { encoded: false, length };
+      return length;
     }
     if (first === LEN_64BIT_MARKER) {
       this.need(8, what);
       const length = this.view.getBigUint64(this.pos, false);
       this.pos += 8;
       if (length > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbError('bad-length', `${what} is ${length}, beyond any real file`, at);
-      return { encoded: false, length: Number(length) };
+      return Number(length);
     }
     throw new RdbError('bad-length', `${what} has invalid length prefix byte 0x${first.toString(16)}`, at);
   }
@@ -108,16 +112,17 @@ export class ByteReader {
   length(what: string): number {
     const at = this.fileOffset;
     const result = this.lengthOrEncoding(what);
-    if (result.encoded) throw new RdbError('bad-length', `${what}: expected a length, found a string encoding marker`, at);
-    return result.length;
+    if (result < 0) throw new RdbError('bad-length', `${what}: expected a length, found a string encoding marker`, at);
+    return result;
   }
 
   /** An RDB string: raw, integer-encoded (returned as its decimal text) or LZF-compressed. */
   string(what: string): Uint8Array {
     const at = this.fileOffset;
     const head = this.lengthOrEncoding(what);
-    if (!head.encoded) return this.take(head.length, what);
-    switch (head.encoding) {
+    if (head >= 0) return this.take(head, what);
+    const encoding = -1 - head;
+    switch (encoding) {
       case ENC_INT8: {
         this.need(1, what);
         const value = this.view.getInt8(this.pos);
@@ -142,7 +147,7 @@ export class ByteReader {
         return lzfDecompress(compressed, byteLength, this.baseOffset + dataAt);
       }
       default:
-        throw new RdbError('bad-encoding', `${what} has unknown string encoding ${head.encoding}`, at);
+        throw new RdbError('bad-encoding', `${what} has unknown string encoding ${encoding}`, at);
     }
   }
 }
