@@ -3,8 +3,9 @@
  *
  * In a `final` reader running out of bytes is a truncated file (RdbError). In a non-final reader
  * (streaming decode, more bytes may still arrive) it throws NeedMoreInput instead, and the
- * streaming decoder retries the whole record once more bytes are buffered; records are parsed
- * without side effects so the retry is safe.
+ * streaming decoder retries once more bytes are buffered: the record from its start, or the
+ * unfinished element of a value being read element by element. Parsing stores nothing until a
+ * record (or element) is complete, so the retry is safe.
  */
 import { ENC_INT16, ENC_INT32, ENC_INT8, ENC_LZF, LEN_32BIT_MARKER, LEN_64BIT_MARKER, LEN_ENCVAL } from './constants.ts';
 import { RdbError } from './errors.ts';

@@ -54,9 +54,11 @@ export async function saveRdbAtomically(targetPath: string, chunks: ChunkSource,
   const writeChunk = options.writeChunk ?? writeFully;
   const tempPath = tempPathFor(targetPath);
   let handle: FileHandle | null = null;
+  let created = false;
   let bytesWritten = 0;
   try {
     handle = await open(tempPath, 'wx');
+    created = true;
     for await (const chunk of chunks) {
       if (chunk.length === 0) continue;
       await writeChunk(handle, chunk);
@@ -68,7 +70,8 @@ export async function saveRdbAtomically(targetPath: string, chunks: ChunkSource,
     await rename(tempPath, targetPath);
   } catch (error) {
     if (handle !== null) await handle.close().catch(() => undefined);
-    await unlink(tempPath).catch(() => undefined);
+    // Only our own temp file: if the exclusive create failed, the file there is not ours to remove.
+    if (created) await unlink(tempPath).catch(() => undefined);
     throw new RdbSaveError(`saving ${targetPath} failed after ${bytesWritten} bytes: ${describe(error)}`, false, error);
   }
   try {

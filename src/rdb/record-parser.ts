@@ -1,7 +1,8 @@
 /**
  * Parses one top-level RDB record: the header, or one opcode with its payload, or one key with
- * its expire/idle/freq prefixes and its value. Pure: it only reads, so a streaming caller can
- * retry a record that ran out of buffered bytes.
+ * its expire/idle/freq prefixes and its value (or, for the streaming decoder, the value's header
+ * and a cursor over its elements). Pure: it only reads, so a streaming caller can retry a record
+ * that ran out of buffered bytes.
  */
 import { OPCODE, RDB_MAGIC, RDB_VERSION_FIRST_WITH_CHECKSUM, RDB_VERSION_MAX_READ } from './constants.ts';
 import type { ByteReader } from './byte-reader.ts';

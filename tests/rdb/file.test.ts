@@ -78,6 +78,17 @@ describe('atomic RDB save', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('never removes a file it did not create when its temp name is taken', async () => {
+    const { tempPathFor } = await import('../../src/rdb/file.ts');
+    // Predict the next temp name (the counter is per process) and occupy it.
+    const probe = tempPathFor(target);
+    const next = probe.replace(/-(\d+)\.rdb$/, (_, n: string) => `-${Number(n) + 1}.rdb`);
+    await writeFile(next, ascii('someone else'));
+    await expect(saveRdbAtomically(target, [ascii('x')])).rejects.toThrow(/EEXIST/);
+    expect(Buffer.from(await readFile(next)).toString()).toBe('someone else');
+    expect(Buffer.from(await readFile(target))).toEqual(Buffer.from(previous));
+  });
+
   it('fails cleanly when the target directory does not exist', async () => {
     await expect(saveRdbAtomically(path.join(temp.dir, 'missing', 'dump.rdb'), [ascii('x')])).rejects.toBeInstanceOf(RdbSaveError);
     expect(await leftovers()).toEqual([]);
