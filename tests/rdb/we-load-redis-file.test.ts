@@ -80,7 +80,8 @@ describe('we load the RDB files a real Redis 7.0 writes', () => {
   beforeAll(async () => {
     temp = await makeTempDir('sabre-rdb-theirs-');
     // Thresholds pinned: Debian's build does not ship upstream's defaults for all of them.
-    const thresholds = ['--hash-max-listpack-entries', '128', '--hash-max-listpack-value', '64', '--zset-max-listpack-entries', '128', '--zset-max-listpack-value', '64', '--set-max-intset-entries', '512', '--list-max-listpack-size', '-2'];
+    // list-compress-depth 1 makes Redis keep (and save) inner list nodes LZF-compressed.
+    const thresholds = ['--hash-max-listpack-entries', '128', '--hash-max-listpack-value', '64', '--zset-max-listpack-entries', '128', '--zset-max-listpack-value', '64', '--set-max-intset-entries', '512', '--list-max-listpack-size', '-2', '--list-compress-depth', '1'];
     server = await startRedis(temp.dir, 'theirs.rdb', ['--enable-debug-command', 'yes', ...thresholds]);
     redis = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
     // Elements of 1000+ bytes become PLAIN quicklist nodes, the 7.0 large-element path.
@@ -102,7 +103,7 @@ describe('we load the RDB files a real Redis 7.0 writes', () => {
     await redis.config('SET', 'maxmemory-policy', 'noeviction');
     await save('plain-again');
     await server.stop();
-    server = await startRedis(temp.dir, 'theirs.rdb', ['--rdbchecksum', 'no', ...thresholds]);
+    server = await startRedis(temp.dir, 'theirs.rdb', ['--rdbchecksum', 'no', '--enable-debug-command', 'yes', ...thresholds]);
     redis.disconnect();
     redis = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
     await save('no-checksum');
@@ -141,6 +142,8 @@ describe('we load the RDB files a real Redis 7.0 writes', () => {
     expect(typeBefore('zset:big')).toBe(TYPE.ZSET_2);
     expect(typeBefore('hash:small')).toBe(TYPE.HASH_LISTPACK);
     expect(typeBefore('hash:big')).toBe(TYPE.HASH);
+    // Inner quicklist nodes of list:big are LZF-compressed in memory, and saved as such.
+    expect(String(await redis.call('DEBUG', 'OBJECT', 'list:big'))).toMatch(/ql_compressed:1/);
     // The big element split list:plain into three quicklist nodes (packed, PLAIN, packed).
     const plainKeyAt = plain.indexOf(Buffer.from('\x0alist:plain'));
     expect(plain[plainKeyAt - 1]).toBe(TYPE.LIST_QUICKLIST_2);
