@@ -42,6 +42,13 @@ export const H = {
   // 64..127 reserved, zero
 } as const;
 
+// Layout facts, checked once at load: block offsets stay 8-aligned (f64 scores, Atomics on u32).
+assert(HEADER_BYTES % 8 === 0, 'header must keep blocks 8-aligned');
+assert(BLOCKS_PER_GROUP === 1 << GROUP_SHIFT, 'group shift and size disagree');
+assert((BLOCKS_PER_GROUP * META_BYTES_PER_BLOCK) % 8 === 0, 'metadata table must keep blocks 8-aligned');
+assert(Object.values(H).every((word) => word * 4 < HEADER_BYTES), 'a header field lies outside the header');
+assert(H.dbRoots + DATABASE_COUNT <= H.dumpState, 'database roots overlap the dump state');
+
 /** Byte offsets of the per-block metadata record. */
 export const META_BORN_EPOCH = 0;
 export const META_COPY_LINK = 4;
