@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const REDIS_SERVER_PATH = '/usr/bin/redis-server';
+/** Loading the biggest test file takes well under a second; this only stops a hung start. */
+const STARTUP_TIMEOUT_MS = 30_000;
 
 export type RedisProcess = { port: number; output: () => string; stop: () => Promise<void> };
 
@@ -39,13 +41,23 @@ export async function startRedis(dir: string, dbfilename: string, extraArgs: str
   let log = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not accept connections within ${STARTUP_TIMEOUT_MS} ms:\n${log}`));
+    }, STARTUP_TIMEOUT_MS);
     const onData = (data: Buffer): void => {
       log += data.toString();
-      if (/Ready to accept connections/.test(log)) resolve();
+      if (/Ready to accept connections/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before accepting connections:\n${log}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code} before accepting connections:\n${log}`));
+    });
     child.once('error', reject);
   });
   return {
