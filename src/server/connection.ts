@@ -57,7 +57,9 @@ export class Connection {
     if (this.closing) return;
     this.closing = true;
     this.flush();
-    this.socket.pause();
+    // Keep reading (and dropping) what the peer still sends: a paused socket never sees the
+    // peer's FIN, so it would stay half-open until the grace timer.
+    this.socket.resume();
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), this.settings.closeGraceMs);
     timer.unref();

@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly port?: number;
   readonly requirePassword?: string | null;
   readonly databaseCount?: number;
+  /** maxclients: connections beyond it are told so and closed. Redis default 10000. */
+  readonly maxClientCount?: number;
   readonly reportedRedisVersion?: string;
   readonly parserLimits?: Partial<ParserLimits>;
   readonly outputPauseByteLength?: number;
@@ -89,7 +91,15 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
       ((error, client) => console.error(`sabre: internal error in a command from client ${client.id}:`, error)),
   };
 
+  const maxClientCount = options.maxClientCount ?? 10_000;
   const server = net.createServer((socket) => {
+    if (connections.size >= maxClientCount) {
+      socket.on('error', () => socket.destroy());
+      socket.resume(); // read to see the peer's FIN, or the socket stays half-open
+      socket.end('-ERR max number of clients reached\r\n');
+      setTimeout(() => socket.destroy(), settings.closeGraceMs).unref();
+      return;
+    }
     const client = new ClientState(
       nextClientId++,
       formatAddress(socket.remoteAddress, socket.remotePort),

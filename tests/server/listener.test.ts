@@ -301,3 +301,21 @@ describe('server with an executor that keeps its own command list', () => {
     }
   });
 });
+
+describe('server maxclients', () => {
+  it('tells a connection beyond the limit and closes it, and admits again once one leaves', async () => {
+    const executor = new MapExecutorDouble();
+    const server = await startServer({ executor, commands: executor.commands, port: 0, maxClientCount: 1 });
+    try {
+      const first = new Redis({ port: server.port, lazyConnect: true });
+      await first.connect();
+      const refused = await exchangeRaw(server.port, 'PING\r\n');
+      expect(refused).toEqual({ received: '-ERR max number of clients reached\r\n', closedByServer: true });
+      await first.quit();
+      await expect.poll(() => server.connectedClientCount()).toBe(0);
+      expect((await exchangeRaw(server.port, 'PING\r\n')).received).toBe('+PONG\r\n');
+    } finally {
+      await server.close();
+    }
+  });
+});

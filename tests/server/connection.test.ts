@@ -1,0 +1,87 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ClientState } from '../../src/server/client-state.ts';
+import { errorReplyOf } from '../../src/server/command-errors.ts';
+import { CommandTable } from '../../src/server/command-table.ts';
+import { Connection, type ConnectionSettings } from '../../src/server/connection.ts';
+import { reply } from '../../src/server/reply.ts';
+import { defaultParserLimits } from '../../src/server/resp-parser.ts';
+
+/** Just enough of net.Socket to watch what a Connection writes and when it pauses. */
+class SocketDouble extends EventEmitter {
+  readonly writes: Buffer[][] = [];
+  private corked = 0;
+  private pendingCorked: Buffer[] = [];
+  paused = false;
+  ended = false;
+  writable = true;
+  writableLength = 0;
+  writableNeedDrain = false;
+  setNoDelay(): this { return this; }
+  pause(): this { this.paused = true; return this; }
+  resume(): this { this.paused = false; return this; }
+  cork(): void { this.corked++; }
+  uncork(): void {
+    if (--this.corked === 0) {
+      this.writes.push(this.pendingCorked);
+      this.pendingCorked = [];
+    }
+  }
+  write(chunk: Buffer): boolean {
+    if (this.corked > 0) this.pendingCorked.push(chunk);
+    else this.writes.push([chunk]);
+    return true;
+  }
+  end(): void { this.ended = true; }
+  destroy(): void { this.emit('close'); }
+  text(): string[] { return this.writes.map((chunks) => Buffer.concat(chunks).toString('latin1')); }
+}
+
+function connectionOver(socket: SocketDouble, outputPauseByteLength = 4 * 1024 * 1024): Connection {
+  const settings: ConnectionSettings = {
+    commands: new CommandTable(),
+    executor: { execute: (_client, argv) => reply.bulk(argv[argv.length - 1] as Buffer) },
+    unknownCommandsToExecutor: true,
+    parserLimits: defaultParserLimits,
+    outputPauseByteLength,
+    closeGraceMs: 1000,
+    errorReplyOf,
+    onInternalError: () => undefined,
+  };
+  return new Connection(socket as unknown as Socket, new ClientState(1, 'a:1', 'b:2', true), settings, () => undefined);
+}
+
+describe('Connection', () => {
+  it('answers everything from one read with one socket write', () => {
+    const socket = new SocketDouble();
+    connectionOver(socket);
+    socket.emit('data', Buffer.from('ECHO a\r\n'.repeat(1000)));
+    expect(socket.writes).toHaveLength(1);
+    expect(socket.text()[0]).toBe('$1\r\na\r\n'.repeat(1000));
+  });
+
+  it('writes nothing for a read that completes no request, then answers when it completes', () => {
+    const socket = new SocketDouble();
+    connectionOver(socket);
+    socket.emit('data', Buffer.from('*2\r\n$4\r\nECHO\r\n$2\r\nh'));
+    expect(socket.writes).toHaveLength(0);
+    socket.emit('data', Buffer.from('i\r\n'));
+    expect(socket.text()).toEqual(['$2\r\nhi\r\n']);
+  });
+
+  it('stops running requests and reading while the socket needs to drain, then goes on', () => {
+    const socket = new SocketDouble();
+    connectionOver(socket, 64);
+    socket.writableLength = 1000; // the kernel is not taking bytes
+    socket.writableNeedDrain = true;
+    socket.emit('data', Buffer.from('ECHO first\r\nECHO second\r\n'));
+    expect(socket.paused).toBe(true);
+    expect(socket.text().join('')).toBe('');
+    socket.writableLength = 0;
+    socket.writableNeedDrain = false;
+    socket.emit('drain');
+    expect(socket.paused).toBe(false);
+    expect(socket.text().join('')).toBe('$5\r\nfirst\r\n$6\r\nsecond\r\n');
+  });
+});
