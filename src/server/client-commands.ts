@@ -112,7 +112,7 @@ export function clientCommand(context: ServerContext): CommandSpec {
         if (wantedIds === null || wantedIds.has(other.id)) text += `${describeClient(other, nowMs)}\n`;
       }
     }
-    return reply.bulk(text);
+    return reply.verbatimText(text);
   };
 
   const setInfo = (client: ClientState, argv: Buffer[]): Reply => {
@@ -145,7 +145,7 @@ export function clientCommand(context: ServerContext): CommandSpec {
       }),
       sub('list', -2, 'Get the list of client connections', list),
       sub('info', 2, 'Returns information about the current client connection.', (client) =>
-        reply.bulk(`${describeClient(client, Date.now())}\n`)),
+        reply.verbatimText(`${describeClient(client, Date.now())}\n`)),
       sub('setinfo', 4, 'Set client or connection specific info', setInfo),
       sub('help', 2, 'Show helpful text about the different subcommands', () =>
         reply.array(clientHelpLines.map((line) => reply.simple(line)))),

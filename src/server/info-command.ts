@@ -41,7 +41,7 @@ export function renderInfo(context: ServerContext, argv: readonly Buffer[]): Rep
   const text = sections
     .map((section) => `# ${title(section.name)}\r\n${section.fields.map(([key, value]) => `${key}:${value}\r\n`).join('')}`)
     .join('\r\n');
-  return reply.bulk(text);
+  return reply.verbatimText(text);
 }
 
 export function infoCommand(context: ServerContext): CommandSpec {

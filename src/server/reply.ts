@@ -24,6 +24,8 @@ export type Reply =
   | { readonly kind: 'set'; readonly items: readonly Reply[] }
   /** RESP2 sends a bulk string formatted like Redis's `%.17g` (with "inf"/"-inf"). */
   | { readonly kind: 'double'; readonly value: number }
+  /** Text for humans (INFO, CLIENT LIST): RESP3 `=len\r\ntxt:...`, RESP2 a plain bulk string. */
+  | { readonly kind: 'verbatim'; readonly format: 'txt' | 'mkd'; readonly value: Buffer | string }
   /** RESP2 sends the integer 1 or 0. */
   | { readonly kind: 'boolean'; readonly value: boolean }
   /** Bytes already encoded for the wire, sent as they are under both protocols. */
@@ -66,5 +68,6 @@ export const reply = {
   set: (items: readonly Reply[]): Reply => ({ kind: 'set', items }),
   double: (value: number): Reply => ({ kind: 'double', value }),
   boolean: (value: boolean): Reply => ({ kind: 'boolean', value }),
+  verbatimText: (value: Buffer | string): Reply => ({ kind: 'verbatim', format: 'txt', value }),
   raw: (bytes: Buffer): Reply => ({ kind: 'raw', bytes }),
 } as const;

@@ -95,6 +95,16 @@ export class ReplyEncoder {
         if (protocol === 3) this.writeAscii(r.value ? '#t\r\n' : '#f\r\n');
         else this.writeAscii(r.value ? ':1\r\n' : ':0\r\n');
       })
+      .with({ kind: 'verbatim' }, (r) => {
+        if (protocol === 2) {
+          this.writeBulk(r.value);
+          return;
+        }
+        const payload = typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value;
+        this.writeAscii(`=${payload.length + 4}\r\n${r.format}:`);
+        this.writeBytes(payload);
+        this.writeAscii(crlf);
+      })
       .with({ kind: 'raw' }, (r) => this.writeBytes(r.bytes))
       .exhaustive();
   }

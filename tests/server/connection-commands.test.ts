@@ -50,4 +50,18 @@ describe('connection-level commands, byte for byte', () => {
     const { received } = await exchangeRaw(server.port, 'HELLO 3 SETNAME worker-1\r\nCLIENT INFO\r\n');
     expect(received).toMatch(/ name=worker-1 .* resp=3 /);
   });
+
+  it('sends INFO and CLIENT INFO as verbatim text under RESP3, as Redis 7 does', async () => {
+    const { received } = await exchangeRaw(server.port, 'HELLO 3\r\nINFO clients\r\nCLIENT INFO\r\nHELLO 2\r\nINFO clients\r\n');
+    expect(received).toMatch(/modules\r\n\*0\r\n=\d+\r\ntxt:# Clients\r\nconnected_clients:\d+\r\n/);
+    expect(received).toMatch(/\r\n=\d+\r\ntxt:id=\d+ addr=/);
+    expect(received).toMatch(/modules\r\n\*0\r\n\$\d+\r\n# Clients\r\n/);
+  });
+
+  it('lists every command in COMMAND DOCS without arguments, as a map under RESP3', async () => {
+    const { received } = await exchangeRaw(server.port, 'HELLO 3\r\nCOMMAND DOCS\r\nCOMMAND COUNT\r\n');
+    const count = Number(/:(\d+)\r\n$/.exec(received)?.[1]);
+    expect(count).toBeGreaterThan(10);
+    expect(received).toContain(`modules\r\n*0\r\n%${count}\r\n`);
+  });
 });

@@ -27,6 +27,7 @@ describe('reply encoding', () => {
     ['negative infinite double', reply.double(-Infinity), '$4\r\n-inf\r\n', ',-inf\r\n'],
     ['true', reply.boolean(true), ':1\r\n', '#t\r\n'],
     ['false', reply.boolean(false), ':0\r\n', '#f\r\n'],
+    ['verbatim text', reply.verbatimText('a\r\nb'), '$4\r\na\r\nb\r\n', '=8\r\ntxt:a\r\nb\r\n'],
     ['raw bytes', reply.raw(Buffer.from('+X\r\n')), '+X\r\n', '+X\r\n'],
   ];
   for (const [name, value, resp2, resp3] of cases) {
