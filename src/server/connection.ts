@@ -113,7 +113,7 @@ export class Connection {
         );
         break;
       }
-      this.encoder.write(result, client.protocol);
+      if (!this.writeReply(result)) return;
       if (client.closeAfterReply) {
         this.end();
         return;
@@ -122,9 +122,25 @@ export class Connection {
     this.flush();
   }
 
+  /**
+   * Encodes a command's reply. A value the encoder cannot take (not a Reply: a bug in command
+   * code) goes to onInternalError and the connection is dropped without the half-encoded bytes.
+   */
+  private writeReply(value: Reply): boolean {
+    try {
+      this.encoder.write(value, this.client.protocol);
+      return true;
+    } catch (error) {
+      this.closing = true;
+      this.settings.onInternalError(error, this.client);
+      this.socket.destroy();
+      return false;
+    }
+  }
+
   private resumeWith(value: Reply): void {
     if (this.closing) return;
-    this.encoder.write(value, this.client.protocol);
+    if (!this.writeReply(value)) return;
     if (this.client.closeAfterReply) {
       this.end();
       return;

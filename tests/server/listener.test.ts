@@ -147,6 +147,15 @@ describe('server with the map executor double', () => {
     expect(await redisCli(server.port, 'ping')).toBe('PONG\n');
   });
 
+  it('drops the connection, without half-encoded bytes, when command code returns a non-reply', async () => {
+    const before = internalErrors.length;
+    const { received, closedByServer } = await exchangeRaw(server.port, 'PING\r\nBADREPLY\r\nPING\r\n');
+    expect(received).toBe('');
+    expect(closedByServer).toBe(true);
+    expect(internalErrors.length).toBe(before + 1);
+    expect(await redisCli(server.port, 'ping')).toBe('PONG\n');
+  });
+
   it('manages client names and ids, and lists clients', async () => {
     const redis = new Redis({ port: server.port, connectionName: 'lister', lazyConnect: true });
     await redis.connect();

@@ -21,6 +21,8 @@ export class MapExecutorDouble implements Executor {
     spec('failwith', 2, ['readonly'], 0, 0, 0),
     /** BUG: throws a TypeError, a programming error. */
     spec('bug', 1, ['readonly'], 0, 0, 0),
+    /** BADREPLY: returns something that is not a Reply, another programming error. */
+    spec('badreply', 1, ['readonly'], 0, 0, 0),
   ];
 
   execute(client: ClientState, argv: Buffer[]): Reply | Promise<Reply> {
@@ -46,6 +48,8 @@ export class MapExecutorDouble implements Executor {
         throw new CommandError((argv[1] as Buffer).toString());
       case 'bug':
         throw new TypeError('a deliberate programming error');
+      case 'badreply':
+        return { kind: 'bulk', value: undefined } as unknown as Reply;
       default:
         throw new Error(`the table let an unregistered command through: ${name}`);
     }
