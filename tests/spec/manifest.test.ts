@@ -33,7 +33,7 @@ describe('spec/manifest.json', () => {
     for (const property of [
       'DumpMatchesStart', 'NoUseAfterFree', 'NoDoubleFree', 'NoLeak', 'CopiesWithinBound', 'NoFalseOOM',
       'CopyOnlyWhatChanges', 'DirtyFirst', 'DumpTerminates', 'LazyFreeDrains',
-      'ReadsSnapshot', 'RefinesCowBlock', 'DumpFinishes',
+      'ReadsSnapshot', 'RefinesCowBlock', 'DumpFinishes', 'RefinesFreeList',
     ]) {
       expect(violated.has(property), property).toBe(true);
     }
