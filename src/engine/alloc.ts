@@ -23,6 +23,12 @@ const CATEGORY_WORD: Record<BlockCategory, number> = {
  */
 export class Allocator {
   private reservedForCommand = 0;
+  /**
+   * Installed by lazy free: frees queued blocks until `blocksWanted` are free (or nothing is queued)
+   * and returns how many are free. Growth comes only after it, so a producer that unlinks in a loop
+   * reuses its own garbage instead of growing the buffer (seed 004; spec NoFalseOOM).
+   */
+  reclaim: ((blocksWanted: number) => number) | null = null;
 
   constructor(private readonly arena: Arena) {}
 
@@ -36,7 +42,8 @@ export class Allocator {
    * Pushes from other threads only add blocks, so the guarantee holds until the command ends.
    */
   ensureFree(blockCount: number): void {
-    const free = this.freeBlocks;
+    let free = this.freeBlocks;
+    if (free < blockCount && this.reclaim !== null) free = this.reclaim(blockCount);
     if (free < blockCount) this.arena.grow(blockCount - free);
     this.reservedForCommand = blockCount;
   }

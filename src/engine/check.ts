@@ -34,6 +34,7 @@ export class CheckWalk {
   readonly marks: Uint8Array;
   readonly violations: Violation[] = [];
   liveReached = 0;
+  copiesReached = 0;
 
   constructor(readonly core: Core) {
     this.marks = new Uint8Array(core.store.arena.blockCount);
@@ -60,6 +61,14 @@ export class CheckWalk {
     }
     this.marks[blockIndex] = LIVE;
     this.liveReached++;
+    return true;
+  }
+
+  /** Marks a dump copy (counted apart from live blocks). */
+  claimCopy(blockIndex: BlockIndex, owner: string): boolean {
+    if (!this.claim(blockIndex, owner)) return false;
+    this.liveReached--;
+    this.copiesReached++;
     return true;
   }
 
@@ -183,7 +192,7 @@ function checkFreeList(walk: CheckWalk): number {
   return length;
 }
 
-function checkValue(walk: CheckWalk, value: BlockIndex, owner: string): void {
+export function checkValue(walk: CheckWalk, value: BlockIndex, owner: string): void {
   const store = walk.core.store;
   if (!walk.claim(value, owner)) return;
   const type = valueType(store, value);
@@ -205,6 +214,16 @@ function checkValue(walk: CheckWalk, value: BlockIndex, owner: string): void {
   checkValueContents(walk, value, type, owner);
 }
 
+/** Claims a keyspace tree (a live database, or one a dump or the lazy freer holds). */
+export function checkKeyspaceTree(walk: CheckWalk, root: BlockIndex, owner: string): void {
+  walk.claimTree(root, owner, walk.keyOrder, (node) => checkKeyspaceEntry(walk, node, `${owner} node ${node}`));
+}
+
+export function checkKeyspaceEntry(walk: CheckWalk, node: BlockIndex, owner: string): void {
+  walk.claimEntryKey(node, owner);
+  checkValue(walk, walk.core.keyspace.valueOf(node), `${owner} value`);
+}
+
 /** Walks the whole buffer; returns every violation found (empty when the arena is sound). */
 export function check(core: Core): Violation[] {
   const walk = new CheckWalk(core);
@@ -219,6 +238,8 @@ export function check(core: Core): Violation[] {
       checkValue(walk, core.keyspace.valueOf(node), `db ${db} value of node ${node}`);
     });
   }
+  // Blocks held outside the keyspace (the dump's copies and kept blocks, the lazy-free queue).
+  for (const extension of core.checkExtensions) extension(walk);
   const blockCount = u32[H.blockCount]!;
   const nextUnused = u32[H.nextUnusedBlock]!;
   let leaked = 0;
@@ -235,6 +256,7 @@ export function check(core: Core): Violation[] {
   const copies = u32[H.dumpCopyBlocks]!;
   if (free !== freeListLength + (blockCount - nextUnused)) walk.report('CountsAddUp', `freeBlocks ${free} but ${freeListLength} listed + ${blockCount - nextUnused} never used`);
   if (live !== walk.liveReached) walk.report('CountsAddUp', `liveBlocks ${live} but ${walk.liveReached} reachable`);
+  if (copies !== walk.copiesReached) walk.report('CountsAddUp', `dumpCopyBlocks ${copies} but ${walk.copiesReached} copies held`);
   if (free + live + queued + copies !== blockCount - 1) walk.report('CountsAddUp', `free ${free} + live ${live} + queued ${queued} + copies ${copies} != ${blockCount - 1}`);
   return walk.violations;
 }

@@ -1,3 +1,4 @@
+import type { CheckWalk } from './check.ts';
 import type { Clock } from './clock.ts';
 import { releaseEntry } from './entry.ts';
 import { Errors } from './errors.ts';
@@ -22,6 +23,8 @@ export class Core {
   readonly keyspace: Keyspace;
   readonly valueTree: BlockTree;
   private readonly releasers = new Map<ValueType, ValueReleaser>();
+  /** Walks that check() runs after the keyspace, for blocks held elsewhere (dump, lazy free). */
+  readonly checkExtensions: ((walk: CheckWalk) => void)[] = [];
 
   constructor(readonly store: BlockStore, readonly clock: Clock) {
     this.keyspace = new Keyspace(store);

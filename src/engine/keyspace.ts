@@ -18,6 +18,9 @@ export class Keyspace {
   private lastSearchDb = -1;
   private lastSearchKey: Uint8Array | null = null;
   private lastSearchVersion = -1;
+  /** The entry the last successful lookup found: the dump attributes a copy to the key being written. */
+  lastFoundDb = -1;
+  lastFoundNode: BlockIndex = NULL_BLOCK;
 
   constructor(private readonly store: BlockStore) {
     this.tree = new BlockTree(store, noStructureHook);
@@ -47,6 +50,10 @@ export class Keyspace {
       search.depth = 0;
       const node = findEntryByKey(store, this.root(db), key, search);
       this.lastSearchDb = node === NULL_BLOCK ? db : -1;
+      if (node !== NULL_BLOCK) {
+        this.lastFoundDb = db;
+        this.lastFoundNode = node;
+      }
       this.lastSearchKey = key;
       this.lastSearchVersion = this.version;
       return node;
@@ -91,7 +98,9 @@ export class Keyspace {
     const store = this.store;
     this.setRoot(db, this.tree.remove(this.root(db), (node) => compareKeyWithEntry(store, key, node)));
     this.version++;
-    return this.tree.lastRemoved;
+    const removed = this.tree.lastRemoved;
+    if (removed !== NULL_BLOCK) store.entryDetached(db, removed);
+    return removed;
   }
 
   /** Detaches a whole database (FLUSHDB); returns the old root. */

@@ -13,6 +13,10 @@ export interface BlockWriteHooks {
   releaseBlock(blockIndex: BlockIndex): void;
   /** Extra blocks a command must be able to allocate when it may write `existingBlockWrites` old blocks. */
   extraBlocksForWrites(existingBlockWrites: number): number;
+  /** Called when a keyspace entry leaves its tree (DEL, UNLINK, RENAME, expiry); the dump keeps what it still needs. */
+  entryDetached?(db: number, node: BlockIndex): void;
+  /** Called with the old root of a flushed database; true when the dump took the tree (the caller must not free it). */
+  treeDetached?(db: number, root: BlockIndex): boolean;
 }
 
 /** Arena + allocator + hooks: what every data-structure module works on. */
@@ -22,6 +26,8 @@ export class BlockStore {
   readonly beforeBlockWrite: (blockIndex: BlockIndex) => void;
   readonly releaseBlock: (blockIndex: BlockIndex) => void;
   readonly extraBlocksForWrites: (existingBlockWrites: number) => number;
+  readonly entryDetached: (db: number, node: BlockIndex) => void;
+  readonly treeDetached: (db: number, root: BlockIndex) => boolean;
   /** Data bytes of a chain block (after its next link). */
   readonly chainDataBytes: number;
 
@@ -36,6 +42,8 @@ export class BlockStore {
     this.beforeBlockWrite = installed.beforeBlockWrite;
     this.releaseBlock = installed.releaseBlock;
     this.extraBlocksForWrites = installed.extraBlocksForWrites;
+    this.entryDetached = installed.entryDetached?.bind(installed) ?? noDetach;
+    this.treeDetached = installed.treeDetached?.bind(installed) ?? noTreeTaken;
     this.chainDataBytes = arena.blockSizeBytes - 4;
   }
 
@@ -50,3 +58,7 @@ export class BlockStore {
 }
 
 function noWrite(_blockIndex: BlockIndex): void {}
+function noDetach(_db: number, _node: BlockIndex): void {}
+function noTreeTaken(_db: number, _root: BlockIndex): boolean {
+  return false;
+}

@@ -125,9 +125,11 @@ export function randomkey(core: Core, db: DbIndex, random: () => number = Math.r
 /** FLUSHDB (synchronous): releases every key of the database. O(keys + blocks). */
 export function flushdb(core: Core, db: DbIndex): void {
   Keyspace.checkDb(db);
+  const root = core.keyspace.detachAll(db);
+  // A running dump still needs the old keys: it takes the tree and frees it after writing it.
+  if (root === NULL_BLOCK || core.store.treeDetached(db, root)) return;
   const nodes: BlockIndex[] = [];
-  core.keyspace.forEachFrom(db, 0, (node) => (nodes.push(node), true));
-  core.keyspace.detachAll(db);
+  core.keyspace.tree.forEachFrom(root, 0, (node) => (nodes.push(node), true));
   for (const node of nodes) {
     const value = core.keyspace.valueOf(node);
     releaseEntry(core.store, node);
