@@ -38,6 +38,17 @@ const EMPTY = new Uint8Array(0);
 
 export type AggregateType = 'list' | 'set' | 'zset' | 'hash';
 
+/**
+ * Eviction state Redis keeps per key (IDLE and FREQ opcodes). Redis writes the one its maxmemory
+ * policy uses and restores it on load, so OBJECT IDLETIME / FREQ survive a restart.
+ */
+export type EvictionHint = {
+  /** Seconds since last access (written as IDLE). */
+  lruIdleSec?: number;
+  /** LFU logarithmic counter, 0..255 (written as FREQ). */
+  lfuFrequency?: number;
+};
+
 export type AggregateHead = {
   dbIndex: number;
   key: Uint8Array;
@@ -45,7 +56,7 @@ export type AggregateHead = {
   /** Exact number of elements (fields for a hash, members for a zset) that will follow. */
   count: number;
   expireAtMs: number | null;
-};
+} & EvictionHint;
 
 /**
  * Head of a string written piecewise (a long string the engine keeps as a chain of blocks). It is
@@ -58,7 +69,7 @@ export type StringHead = {
   type: 'string';
   byteLength: number;
   expireAtMs: number | null;
-};
+} & EvictionHint;
 
 type OpenType = AggregateType | 'string';
 type Phase = 'before-header' | 'body' | 'in-value' | 'finished';
@@ -130,15 +141,15 @@ export class RdbEncoder {
   }
 
   /** One whole key. Aggregates must not be empty: Redis never holds them and skips them on load. */
-  entry(entry: RdbEntry): Uint8Array {
+  entry(entry: RdbEntry, hint: EvictionHint = {}): Uint8Array {
     const value = entry.value;
     if (value.type === 'zset') rejectNaNScores(value.entries);
     if (value.type === 'string') {
-      this.keyPrefix(entry.dbIndex, entry.key, TYPE_BYTE.string, entry.expireAtMs);
+      this.keyPrefix(entry.dbIndex, entry.key, TYPE_BYTE.string, entry.expireAtMs, hint);
       this.out.rdbString(value.bytes, this.stringOptions);
       return this.emit();
     }
-    this.beginValueInto({ dbIndex: entry.dbIndex, key: entry.key, type: value.type, count: rdbValueLength(value), expireAtMs: entry.expireAtMs });
+    this.beginValueInto({ dbIndex: entry.dbIndex, key: entry.key, type: value.type, count: rdbValueLength(value), expireAtMs: entry.expireAtMs, ...hint });
     switch (value.type) {
       case 'list':
         this.writeStrings(value.items);
@@ -165,7 +176,7 @@ export class RdbEncoder {
   beginValue(head: AggregateHead | StringHead): Uint8Array {
     if (head.type === 'string') {
       assert(Number.isSafeInteger(head.byteLength) && head.byteLength >= 0, `bad string byteLength ${head.byteLength}`);
-      this.keyPrefix(head.dbIndex, head.key, TYPE.STRING, head.expireAtMs);
+      this.keyPrefix(head.dbIndex, head.key, TYPE.STRING, head.expireAtMs, head);
       this.out.rdbLength(head.byteLength);
       this.open('string', head.byteLength);
     } else {
@@ -226,13 +237,23 @@ export class RdbEncoder {
     return out;
   }
 
-  private keyPrefix(dbIndex: number, key: Uint8Array, typeByte: number, expireAtMs: number | null): void {
+  private keyPrefix(dbIndex: number, key: Uint8Array, typeByte: number, expireAtMs: number | null, hint: EvictionHint): void {
     assert(this.phase === 'body', `key written in phase ${this.phase}`);
     assert(this.selectedDb === dbIndex, `entry for db ${dbIndex} while db ${this.selectedDb} is selected`);
     if (expireAtMs !== null) {
       assert(Number.isSafeInteger(expireAtMs), `expireAtMs must be an integer, got ${expireAtMs}`);
       this.out.byte(OPCODE.EXPIRETIME_MS);
       this.out.int64LE(BigInt(expireAtMs));
+    }
+    if (hint.lruIdleSec !== undefined) {
+      assert(Number.isSafeInteger(hint.lruIdleSec) && hint.lruIdleSec >= 0, `bad lruIdleSec ${hint.lruIdleSec}`);
+      this.out.byte(OPCODE.IDLE);
+      this.out.rdbLength(hint.lruIdleSec);
+    }
+    if (hint.lfuFrequency !== undefined) {
+      assert(Number.isInteger(hint.lfuFrequency) && hint.lfuFrequency >= 0 && hint.lfuFrequency <= 255, `bad lfuFrequency ${hint.lfuFrequency}`);
+      this.out.byte(OPCODE.FREQ);
+      this.out.byte(hint.lfuFrequency);
     }
     this.out.byte(typeByte);
     this.out.rdbString(key, this.stringOptions);
@@ -242,7 +263,7 @@ export class RdbEncoder {
     if (head.count === 0) {
       throw new RdbError('bad-value', `empty ${head.type} cannot be written: Redis would skip the key on load`);
     }
-    this.keyPrefix(head.dbIndex, head.key, TYPE_BYTE[head.type], head.expireAtMs);
+    this.keyPrefix(head.dbIndex, head.key, TYPE_BYTE[head.type], head.expireAtMs, head);
     this.out.rdbLength(head.count);
     this.open(head.type, head.count);
   }

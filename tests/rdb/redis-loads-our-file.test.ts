@@ -37,6 +37,7 @@ const entries: RdbEntry[] = [
   { dbIndex: 0, key: ascii('str:compressible'), value: { type: 'string', bytes: ascii('sabre-'.repeat(20_000)) }, expireAtMs: null },
   { dbIndex: 0, key: ascii('str:random-1mb'), value: { type: 'string', bytes: noise(1 << 20, 7) }, expireAtMs: null },
   { dbIndex: 0, key: ascii('str:expiring'), value: { type: 'string', bytes: ascii('soon') }, expireAtMs },
+  { dbIndex: 0, key: ascii('str:idle'), value: { type: 'string', bytes: ascii('untouched for a while') }, expireAtMs: null },
   { dbIndex: 0, key: ascii('list:small'), value: { type: 'list', items: [ascii('a'), ascii('1'), ascii('a'), new Uint8Array([0, 255])] }, expireAtMs: null },
   { dbIndex: 0, key: ascii('list:big'), value: { type: 'list', items: Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? ascii(String(i)) : noise(i % 100, i + 1))) }, expireAtMs },
   { dbIndex: 0, key: ascii('set:ints'), value: { type: 'set', members: [ascii('1'), ascii('-5'), ascii('70000'), ascii('9223372036854775807')] }, expireAtMs: null },
@@ -56,6 +57,8 @@ const entries: RdbEntry[] = [
   { dbIndex: 3, key: ascii('str:small'), value: { type: 'string', bytes: ascii('same key, other db') }, expireAtMs: null },
 ];
 
+const IDLE_SEC = 5000;
+
 /** Db 5 is written piecewise, the way the snapshot dumper streams big values. */
 const piecewise: RdbEntry[] = [
   { dbIndex: 5, key: ascii('pw:string'), value: { type: 'string', bytes: noise(3 << 20, 99) }, expireAtMs: null },
@@ -71,7 +74,7 @@ function buildOurFile(): Uint8Array {
   for (const dbIndex of [0, 3]) {
     const inDb = entries.filter((e) => e.dbIndex === dbIndex);
     chunks.push(encoder.selectDb(dbIndex, inDb.length, inDb.filter((e) => e.expireAtMs !== null).length));
-    for (const entry of inDb) chunks.push(encoder.entry(entry));
+    for (const entry of inDb) chunks.push(encoder.entry(entry, Buffer.from(entry.key).toString() === 'str:idle' ? { lruIdleSec: IDLE_SEC } : {}));
   }
   chunks.push(encoder.selectDb(5, piecewise.length, 1));
   const batch = 777;
@@ -131,6 +134,13 @@ describe('a real Redis 7.0 loads the RDB files we write', () => {
       const expires = inDb.filter((e) => e.expireAtMs !== null).length;
       expect(keyspace).toContain(`db${dbIndex}:keys=${inDb.length},expires=${expires},`);
     }
+  });
+
+  it('restores the idle time we wrote for a key (IDLE opcode)', async () => {
+    await redis.select(0);
+    const idleSec = Number(await redis.object('IDLETIME', 'str:idle'));
+    expect(idleSec).toBeGreaterThanOrEqual(IDLE_SEC);
+    expect(idleSec).toBeLessThan(IDLE_SEC + 120);
   });
 
   it('returns every key of every type byte-exact, with its expiry, including values written piecewise', async () => {

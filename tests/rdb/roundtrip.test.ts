@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRdb, decodeRdbStream } from '../../src/rdb/decoder.ts';
+import { decodeRdb, decodeRdbStream, iterateRdb } from '../../src/rdb/decoder.ts';
 import { RdbEncoder, concatBytes, encodeRdbFile } from '../../src/rdb/encoder.ts';
 import { RdbError } from '../../src/rdb/errors.ts';
 import type { RdbEntry } from '../../src/rdb/value.ts';
@@ -152,6 +152,19 @@ describe('RDB encoder → decoder', () => {
     encoder.listItems([ascii('a')]);
     expect(() => encoder.endValue()).toThrow(/never written/);
     expect(() => encoder.listItems([ascii('b'), ascii('c')])).toThrow(/more list elements than announced/);
+  });
+
+  it('writes LRU idle time and LFU frequency hints that the decoder reports back', () => {
+    const encoder = new RdbEncoder();
+    const chunks = [encoder.header(), encoder.selectDb(0, 3, 0)];
+    chunks.push(encoder.entry({ dbIndex: 0, key: ascii('a'), value: { type: 'string', bytes: ascii('1') }, expireAtMs: 9 }, { lruIdleSec: 70_000 }));
+    chunks.push(encoder.entry({ dbIndex: 0, key: ascii('b'), value: { type: 'list', items: [ascii('x')] }, expireAtMs: null }, { lfuFrequency: 200 }));
+    chunks.push(encoder.beginValue({ dbIndex: 0, key: ascii('c'), type: 'string', byteLength: 1, expireAtMs: null, lruIdleSec: 3 }));
+    chunks.push(encoder.stringBytes(ascii('z')));
+    encoder.endValue();
+    chunks.push(encoder.finish());
+    const hints = [...iterateRdb(concatBytes(chunks))].flatMap((e) => (e.kind === 'entry' ? [[Buffer.from(e.entry.key).toString(), e.lruIdleSec, e.lfuFrequency]] : []));
+    expect(hints).toEqual([['a', 70_000, null], ['b', null, 200], ['c', 3, null]]);
   });
 
   it('writes a string piecewise (raw) that decodes to the same bytes', () => {
