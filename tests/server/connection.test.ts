@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ClientState } from '../../src/server/client-state.ts';
 import { errorReplyOf } from '../../src/server/command-errors.ts';
 import { CommandTable } from '../../src/server/command-table.ts';
@@ -83,5 +84,31 @@ describe('Connection', () => {
     socket.emit('drain');
     expect(socket.paused).toBe(false);
     expect(socket.text().join('')).toBe('$5\r\nfirst\r\n$6\r\nsecond\r\n');
+  });
+
+  it('sends the same bytes and ends the same way whatever the read boundaries', () => {
+    const piece = fc.constantFrom(
+      'ECHO a\r\n', '*2\r\n$4\r\nECHO\r\n$3\r\nxyz\r\n', 'ECHO "q u"\r\n', '\r\n', '*0\r\n',
+      `*2\r\n$4\r\nECHO\r\n$40000\r\n${'b'.repeat(40000)}\r\n`, '*1\r\n$x\r\n', 'ECHO "open\r\n',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), (pieces, cuts) => {
+        const wire = Buffer.from(pieces.join(''));
+        const whole = new SocketDouble();
+        connectionOver(whole);
+        whole.emit('data', wire);
+        const split = new SocketDouble();
+        connectionOver(split);
+        const points = [...new Set(cuts.map((cut) => cut % (wire.length + 1)))].sort((a, b) => a - b);
+        let start = 0;
+        for (const point of [...points, wire.length]) {
+          split.emit('data', wire.subarray(start, point));
+          start = point;
+        }
+        expect(split.text().join('')).toBe(whole.text().join(''));
+        expect(split.ended).toBe(whole.ended);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
