@@ -35,6 +35,17 @@ async function freePort(): Promise<number> {
 /** Resolves once Redis accepts connections (after loading the RDB); rejects with its log if it exits. */
 export async function startRedis(dir: string, dbfilename: string, extraArgs: string[] = []): Promise<RedisProcess> {
   if (!existsSync(REDIS_SERVER_PATH)) throw new Error(`${REDIS_SERVER_PATH} is missing: install redis-server 7.0 to run the RDB interop tests`);
+  // The free port can be taken between the probe and Redis's bind; only that failure is retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(dir, dbfilename, extraArgs);
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnFreePort(dir: string, dbfilename: string, extraArgs: string[]): Promise<RedisProcess> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', dbfilename, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', ...extraArgs];
   const child: ChildProcess = spawn(REDIS_SERVER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
