@@ -1,0 +1,164 @@
+import { match, P } from 'ts-pattern';
+import type { BadRdbPolicy, SaveRule, Settings } from '../commands/settings.ts';
+
+/**
+ * The redis.conf directives Sabre understands, shared by the command line, the config file and
+ * CONFIG SET. A bad value throws DirectiveError with a message for the user.
+ */
+export class DirectiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DirectiveError';
+  }
+}
+
+/** Directive names, as redis.conf spells them. `runtime` ones may change through CONFIG SET. */
+export const directives = {
+  port: { runtime: false },
+  bind: { runtime: false },
+  dir: { runtime: true },
+  dbfilename: { runtime: true },
+  save: { runtime: true },
+  requirepass: { runtime: true },
+  maxmemory: { runtime: false },
+  maxclients: { runtime: false },
+  'proto-max-bulk-len': { runtime: false },
+  rdbcompression: { runtime: true },
+  databases: { runtime: false },
+  appendonly: { runtime: false },
+  'sabre-block-size': { runtime: false },
+  'sabre-on-bad-rdb': { runtime: true },
+} as const;
+
+export type DirectiveName = keyof typeof directives;
+
+export function isDirective(name: string): name is DirectiveName {
+  return Object.hasOwn(directives, name);
+}
+
+/** "64mb" -> 67108864. Units as redis.conf: k=1000, kb=1024, m, mb, g, gb (any case). */
+export function parseMemory(text: string): number {
+  const found = /^(\d+)([kmg]b?)?$/i.exec(text.trim());
+  if (found === null) throw new DirectiveError(`argument must be a memory value (like 100mb), got '${text}'`);
+  const amount = Number(found[1]);
+  const unit = (found[2] ?? '').toLowerCase();
+  const factor = match(unit)
+    .with('', () => 1).with('k', () => 1e3).with('kb', () => 1024)
+    .with('m', () => 1e6).with('mb', () => 1024 ** 2)
+    .with('g', () => 1e9).with('gb', () => 1024 ** 3)
+    .otherwise(() => 1);
+  const bytes = amount * factor;
+  if (!Number.isSafeInteger(bytes)) throw new DirectiveError(`memory value '${text}' is too large`);
+  return bytes;
+}
+
+/** `save ""` clears; otherwise pairs of "<seconds> <changes>", possibly several on one line. */
+export function parseSaveRules(args: readonly string[]): SaveRule[] {
+  const words = args.flatMap((arg) => arg.split(/\s+/)).filter((word) => word !== '');
+  if (words.length === 0) return [];
+  if (words.length % 2 !== 0) throw new DirectiveError('Invalid save parameters');
+  const rules: SaveRule[] = [];
+  for (let i = 0; i < words.length; i += 2) {
+    const seconds = Number(words[i]);
+    const changes = Number(words[i + 1]);
+    if (!/^\d+$/.test(words[i]!) || !/^\d+$/.test(words[i + 1]!) || !Number.isSafeInteger(seconds) || !Number.isSafeInteger(changes)) {
+      throw new DirectiveError('Invalid save parameters');
+    }
+    rules.push({ seconds, changes });
+  }
+  return rules;
+}
+
+function integerIn(text: string, min: number, max: number, what: string): number {
+  if (!/^-?\d+$/.test(text)) throw new DirectiveError(`${what} must be an integer, got '${text}'`);
+  const value = Number(text);
+  if (value < min || value > max) throw new DirectiveError(`${what} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function yesNo(text: string, what: string): boolean {
+  const lower = text.toLowerCase();
+  if (lower === 'yes') return true;
+  if (lower === 'no') return false;
+  throw new DirectiveError(`${what} must be 'yes' or 'no', got '${text}'`);
+}
+
+function single(name: string, args: readonly string[]): string {
+  if (args.length !== 1) throw new DirectiveError(`wrong number of arguments for '${name}'`);
+  return args[0]!;
+}
+
+/**
+ * Applies one directive. `appendSave` is true for the second and later `save` lines of one
+ * configuration pass (redis.conf's rules accumulate; the first line replaces the defaults).
+ */
+export function applyDirective(settings: Settings, name: string, args: readonly string[], appendSave = false): void {
+  const lower = name.toLowerCase();
+  if (!isDirective(lower)) throw new DirectiveError(`unknown directive '${name}'`);
+  match(lower)
+    .with('port', () => { settings.port = integerIn(single(lower, args), 0, 65535, 'port'); })
+    .with('bind', () => {
+      if (args.length !== 1) throw new DirectiveError('Sabre listens on one address: give bind a single address');
+      settings.bind = args[0]!;
+    })
+    .with('dir', () => { settings.dir = single(lower, args); })
+    .with('dbfilename', () => {
+      const file = single(lower, args);
+      if (file === '' || file.includes('/')) throw new DirectiveError("dbfilename can't be a path, just a filename");
+      settings.dbfilename = file;
+    })
+    .with('save', () => {
+      const rules = parseSaveRules(args);
+      settings.save = appendSave ? [...settings.save, ...rules] : rules;
+    })
+    .with('requirepass', () => {
+      const password = single(lower, args);
+      settings.requirepass = password === '' ? null : password;
+    })
+    .with('maxmemory', () => { settings.maxmemory = parseMemory(single(lower, args)); })
+    .with('maxclients', () => { settings.maxclients = integerIn(single(lower, args), 1, 1_000_000, 'maxclients'); })
+    .with('proto-max-bulk-len', () => {
+      const bytes = parseMemory(single(lower, args));
+      if (bytes < 1024 * 1024) throw new DirectiveError('proto-max-bulk-len must be at least 1mb');
+      settings.protoMaxBulkLen = bytes;
+    })
+    .with('rdbcompression', () => { settings.rdbcompression = yesNo(single(lower, args), 'rdbcompression'); })
+    .with('databases', () => {
+      if (integerIn(single(lower, args), 1, 1_000_000, 'databases') !== 16) throw new DirectiveError('Sabre has exactly 16 databases');
+    })
+    .with('appendonly', () => {
+      if (yesNo(single(lower, args), 'appendonly')) throw new DirectiveError('Sabre has no append-only file: appendonly must be no');
+    })
+    .with('sabre-block-size', () => {
+      const bytes = integerIn(single(lower, args), 64, 65536, 'sabre-block-size');
+      if (bytes % 8 !== 0) throw new DirectiveError('sabre-block-size must be a multiple of 8');
+      settings.blockSizeBytes = bytes;
+    })
+    .with('sabre-on-bad-rdb', () => {
+      const policy = single(lower, args);
+      settings.onBadRdb = match(policy)
+        .with(P.union('exit', 'start-empty'), (value): BadRdbPolicy => value)
+        .otherwise(() => { throw new DirectiveError(`sabre-on-bad-rdb must be 'exit' or 'start-empty', got '${policy}'`); });
+    })
+    .exhaustive();
+}
+
+/** The current value of a directive, as CONFIG GET prints it. */
+export function directiveValue(settings: Settings, name: DirectiveName): string {
+  return match(name)
+    .with('port', () => String(settings.port))
+    .with('bind', () => settings.bind)
+    .with('dir', () => settings.dir)
+    .with('dbfilename', () => settings.dbfilename)
+    .with('save', () => settings.save.map((rule) => `${rule.seconds} ${rule.changes}`).join(' '))
+    .with('requirepass', () => settings.requirepass ?? '')
+    .with('maxmemory', () => String(settings.maxmemory))
+    .with('maxclients', () => String(settings.maxclients))
+    .with('proto-max-bulk-len', () => String(settings.protoMaxBulkLen))
+    .with('rdbcompression', () => (settings.rdbcompression ? 'yes' : 'no'))
+    .with('databases', () => '16')
+    .with('appendonly', () => 'no')
+    .with('sabre-block-size', () => String(settings.blockSizeBytes))
+    .with('sabre-on-bad-rdb', () => settings.onBadRdb)
+    .exhaustive();
+}

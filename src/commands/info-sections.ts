@@ -1,0 +1,106 @@
+import { DATABASE_COUNT } from '../engine/arena.ts';
+import { valueExpireAtMs } from '../engine/object.ts';
+import type { InfoSection } from '../server/index.ts';
+import type { CommandContext } from './context.ts';
+
+/** Past this many keys in a database, INFO keyspace stops counting expiring keys (an O(n) walk). */
+const expiresCountKeyMax = 100_000;
+
+function humanBytes(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes}B` : `${value.toFixed(2)}${units[unit]}`;
+}
+
+/** The sections Sabre adds to the server's own (server, clients). */
+export function infoSections(ctx: CommandContext): InfoSection[] {
+  const engine = ctx.host.engine;
+  const usage = engine.memoryUsage();
+  const persistence = ctx.persistence;
+  const nowMs = Date.now();
+  const usedBytes = usage.liveBlocks * usage.blockSizeBytes;
+  const keyspaceFields: [string, string][] = [];
+  const core = engine.core;
+  for (let db = 0; db < DATABASE_COUNT; db++) {
+    const keys = engine.dbsize(db);
+    if (keys === 0) continue;
+    let expires = 0;
+    if (keys <= expiresCountKeyMax) {
+      core.keyspace.forEachFrom(db, 0, (node) => {
+        if (valueExpireAtMs(core.store, core.keyspace.valueOf(node)) !== 0) expires++;
+        return true;
+      });
+    }
+    keyspaceFields.push([`db${db}`, `keys=${keys},expires=${expires},avg_ttl=0`]);
+  }
+  return [
+    {
+      name: 'memory',
+      fields: [
+        ['used_memory', usedBytes],
+        ['used_memory_human', humanBytes(usedBytes)],
+        ['used_memory_dataset', usedBytes],
+        ['used_memory_rss', process.memoryUsage.rss()],
+        ['maxmemory', ctx.settings.maxmemory],
+        ['maxmemory_human', humanBytes(ctx.settings.maxmemory)],
+        ['maxmemory_policy', 'noeviction'],
+        ['sabre_buffer_bytes', usage.bufferByteLength],
+        ['lazyfree_pending_objects', 0],
+      ],
+    },
+    {
+      name: 'persistence',
+      fields: [
+        ['loading', 0],
+        ['async_loading', 0],
+        ['rdb_changes_since_last_save', ctx.stats.dirty],
+        ['rdb_bgsave_in_progress', persistence.saveInProgress ? 1 : 0],
+        ['rdb_last_save_time', persistence.lastSaveUnixSec],
+        ['rdb_last_bgsave_status', persistence.lastSaveStatus],
+        ['rdb_last_bgsave_time_sec', persistence.lastSaveDurationSec],
+        ['rdb_current_bgsave_time_sec', persistence.saveInProgress ? Math.round((nowMs - persistence.saveStartedAtMs) / 1000) : -1],
+        ['rdb_saves', persistence.savesCompleted],
+        ['sabre_bgsave_available', 0],
+        ['aof_enabled', 0],
+        ['aof_rewrite_in_progress', 0],
+      ],
+    },
+    {
+      name: 'stats',
+      fields: [
+        ['total_commands_processed', ctx.stats.commandsProcessed],
+        ['expired_keys', ctx.stats.expiredKeys],
+        ['evicted_keys', 0],
+        ['sabre_logic_restarts', ctx.host.restartCount],
+      ],
+    },
+    {
+      name: 'lazyfree',
+      fields: [
+        ['lazyfree_available', 0],
+        ['lazyfree_pending_objects', 0],
+        ['lazyfreed_objects', ctx.stats.lazyfreedObjects],
+        ['lazy_queued_blocks', usage.lazyQueuedBlocks],
+      ],
+    },
+    {
+      name: 'blocks',
+      fields: [
+        ['block_size_bytes', usage.blockSizeBytes],
+        ['block_count', usage.blockCount],
+        ['block_count_max', usage.blockCountMax],
+        ['free_blocks', usage.freeBlocks],
+        ['live_blocks', usage.liveBlocks],
+        ['lazy_queued_blocks', usage.lazyQueuedBlocks],
+        ['dump_copy_blocks', usage.dumpCopyBlocks],
+        ['buffer_bytes', usage.bufferByteLength],
+      ],
+    },
+    { name: 'keyspace', fields: keyspaceFields },
+  ];
+}

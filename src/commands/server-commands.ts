@@ -1,0 +1,110 @@
+import { CommandError, reply, type CommandSpec, type Reply } from '../server/index.ts';
+import { option, Texts } from './args.ts';
+import type { CommandContext, ShutdownMode } from './context.ts';
+import { flushAllAsync, flushDatabaseAsync, unlinkKeys } from './lazy-free-path.ts';
+import { backgroundSaveUnavailableText } from './persistence.ts';
+import { allKeys, bind, define, noKeys, type CommandDefinition } from './spec.ts';
+
+/** FLUSHALL/FLUSHDB's optional ASYNC | SYNC. */
+function flushMode(argv: readonly Buffer[]): 'async' | 'sync' {
+  if (argv.length > 2) throw new CommandError(Texts.syntax);
+  if (argv.length === 1) return 'sync';
+  const word = option(argv[1]);
+  if (word === 'ASYNC') return 'async';
+  if (word === 'SYNC') return 'sync';
+  throw new CommandError(Texts.syntax);
+}
+
+function saveErrorReply(error: unknown): Reply {
+  if (error instanceof Error && error.name === 'SaveInProgressError') return reply.error(error.message);
+  console.error('sabre: SAVE failed:', error);
+  return reply.error('ERR');
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: Redis 7.0's options; NOW and FORCE change nothing here. */
+function shutdownMode(argv: readonly Buffer[]): ShutdownMode {
+  let mode: ShutdownMode = 'default';
+  for (const arg of argv.slice(1)) {
+    const word = option(arg);
+    if (word === 'NOSAVE' && mode !== 'save') mode = 'nosave';
+    else if (word === 'SAVE' && mode !== 'nosave') mode = 'save';
+    else if (word === 'ABORT' && argv.length === 2) throw new CommandError('ERR No shutdown in progress.');
+    else if (word !== 'NOW' && word !== 'FORCE') throw new CommandError(Texts.syntax);
+  }
+  return mode;
+}
+
+export const serverCommands: CommandDefinition[] = [
+  define('dbsize', 1, ['readonly', 'fast'], noKeys, 'server', '1.0.0', 'Return the number of keys in the selected database',
+    (ctx, client) => reply.integer(ctx.host.engine.dbsize(client.dbIndex))),
+  define('unlink', -2, ['write', 'fast'], allKeys, 'generic', '4.0.0', 'Delete a key asynchronously in another thread',
+    (ctx, client, argv) => reply.integer(unlinkKeys(ctx.host.engine, client.dbIndex, argv.slice(1)))),
+  define('flushdb', -1, ['write'], noKeys, 'server', '1.0.0', 'Remove all keys from the current database',
+    (ctx, client, argv) => {
+      if (flushMode(argv) === 'async') flushDatabaseAsync(ctx.host.engine, client.dbIndex);
+      else ctx.host.engine.flushdb(client.dbIndex);
+      return reply.ok();
+    }),
+  define('flushall', -1, ['write'], noKeys, 'server', '1.0.0', 'Remove all keys from all databases',
+    (ctx, _client, argv) => {
+      if (flushMode(argv) === 'async') flushAllAsync(ctx.host.engine);
+      else ctx.host.engine.flushall();
+      return reply.ok();
+    }),
+  define('save', 1, ['admin', 'noscript', 'no_multi'], noKeys, 'server', '1.0.0', 'Synchronously save the dataset to disk',
+    (ctx) => ctx.persistence.save().then(() => reply.ok(), saveErrorReply)),
+  define('bgsave', -1, ['admin', 'noscript'], noKeys, 'server', '1.0.0', 'Asynchronously save the dataset to disk',
+    (_ctx, _client, argv) => {
+      if (argv.length > 2 || (argv.length === 2 && option(argv[1]) !== 'SCHEDULE')) throw new CommandError(Texts.syntax);
+      return reply.error(backgroundSaveUnavailableText);
+    }),
+  define('lastsave', 1, ['loading', 'stale', 'fast'], noKeys, 'server', '1.0.0', 'Get the UNIX time stamp of the last successful save to disk',
+    (ctx) => reply.integer(ctx.persistence.lastSaveUnixSec)),
+  define('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], noKeys, 'server', '1.0.0',
+    'Synchronously save the dataset to disk and then shut down the server',
+    async (ctx, _client, argv) => {
+      const mode = shutdownMode(argv);
+      try {
+        await ctx.shutdown(mode);
+      } catch (error) {
+        console.error('sabre: SHUTDOWN could not save:', error);
+        return reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
+      }
+      // As Redis: no reply, the connection closes with the server.
+      return new Promise<Reply>(() => undefined);
+    }),
+  define('time', 1, ['loading', 'stale', 'fast'], noKeys, 'server', '2.6.0', 'Return the current server time',
+    () => {
+      const nowUs = BigInt(Math.round(performance.timeOrigin * 1000 + performance.now() * 1000));
+      return reply.array([reply.bulk(String(nowUs / 1_000_000n)), reply.bulk(String(nowUs % 1_000_000n))]);
+    }),
+];
+
+const debugHelp = [
+  'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'RESTART-LOGIC',
+  '    Sabre: replace the engine object the commands run on with a new one attached to the',
+  '    same SharedArrayBuffer; the data stays (data/logic separation).',
+  'CHECK',
+  "    Sabre: walk the whole buffer and verify the engine's invariants.",
+  'HELP',
+  '    Print this help.',
+];
+
+/** DEBUG, with Sabre's own subcommands: RESTART-LOGIC and CHECK. */
+export function debugCommand(ctx: CommandContext): CommandSpec {
+  return bind(ctx, define('debug', -2, ['admin', 'noscript', 'loading', 'stale'], noKeys, 'server', '1.0.0', 'A container for debugging commands',
+    (c, _client, argv) => {
+      const sub = option(argv[1]);
+      if (sub === 'RESTART-LOGIC' && argv.length === 2) {
+        c.host.restartLogic();
+        return reply.ok();
+      }
+      if (sub === 'CHECK' && argv.length === 2) {
+        const violations = c.host.engine.check();
+        return violations.length === 0 ? reply.ok() : reply.error(`ERR ${violations.length} violations: ${JSON.stringify(violations.slice(0, 3))}`);
+      }
+      if (sub === 'HELP' && argv.length === 2) return reply.array(debugHelp.map((line) => reply.simple(line)));
+      return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
+    }));
+}

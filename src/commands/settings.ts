@@ -1,0 +1,56 @@
+/**
+ * The server's settings: what the command line and config file set, what CONFIG GET reads and
+ * CONFIG SET changes. Names follow redis.conf directives.
+ */
+export interface SaveRule {
+  readonly seconds: number;
+  readonly changes: number;
+}
+
+/** What to do when the RDB at start cannot be read. */
+export type BadRdbPolicy = 'exit' | 'start-empty';
+
+export interface Settings {
+  port: number;
+  bind: string;
+  dir: string;
+  dbfilename: string;
+  save: SaveRule[];
+  requirepass: string | null;
+  /** Bytes; 0 = no limit beyond the buffer's own maximum. */
+  maxmemory: number;
+  maxclients: number;
+  /** Engine block size; fixed once the buffer exists. */
+  blockSizeBytes: number;
+  /** proto-max-bulk-len. */
+  protoMaxBulkLen: number;
+  /** sabre-on-bad-rdb: a corrupt RDB at start stops the server unless the user asks to start empty. */
+  onBadRdb: BadRdbPolicy;
+  rdbcompression: boolean;
+  /** Milliseconds between active-expiry steps (hz 10 as Redis). */
+  activeExpireIntervalMs: number;
+}
+
+/** Defaults safe for a laptop: loopback, a port that a system Redis on 6379 does not own. */
+export function defaultSettings(): Settings {
+  return {
+    port: 7379,
+    bind: '127.0.0.1',
+    dir: './data',
+    dbfilename: 'dump.rdb',
+    // Redis 7's defaults: after 3600 s with 1 change, 300 s with 100, 60 s with 10000.
+    save: [{ seconds: 3600, changes: 1 }, { seconds: 300, changes: 100 }, { seconds: 60, changes: 10000 }],
+    requirepass: null,
+    maxmemory: 0,
+    maxclients: 10000,
+    blockSizeBytes: 64,
+    protoMaxBulkLen: 512 * 1024 * 1024,
+    onBadRdb: 'exit',
+    rdbcompression: true,
+    activeExpireIntervalMs: 100,
+  };
+}
+
+export function formatSaveRules(rules: readonly SaveRule[]): string {
+  return rules.map((rule) => `${rule.seconds} ${rule.changes}`).join(' ');
+}
