@@ -90,6 +90,9 @@ export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Ar
   const u32 = arena.u32;
   const u8 = arena.u8;
   const keyLength = key.length;
+  // Inline keys start 4-aligned in the block; an aligned copy of the probe lets equal prefixes
+  // (common in real key names) be skipped four bytes at a time.
+  const probeWords = keyLength <= PROBE_BYTES ? (probeBytes.set(key), (keyLength >>> 2)) : 0;
   let node = root;
   for (let depth = 0; node !== 0; depth++) {
     if (depth >= 64) throw new Error('tree deeper than an AVL tree can be');
@@ -99,10 +102,14 @@ export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Ar
     let order = 0;
     if (chain !== 0) order = compareWithChain(store, key, chain, length);
     else {
-      const start = (word << 2) + ENTRY_INLINE_KEY_BYTE;
+      const inlineWord = word + (ENTRY_INLINE_KEY_BYTE >>> 2);
+      const start = inlineWord << 2;
       const common = keyLength < length ? keyLength : length;
-      for (let i = 0; i < common; i++) {
-        order = key[i]! - u8[start + i]!;
+      const commonWords = probeWords < (common >>> 2) ? probeWords : common >>> 2;
+      let i = 0;
+      while (i < commonWords && probeWords32[i] === u32[inlineWord + i]) i++;
+      for (let byte = i << 2; byte < common; byte++) {
+        order = key[byte]! - u8[start + byte]!;
         if (order !== 0) break;
       }
       if (order === 0) order = keyLength - length;
@@ -118,6 +125,10 @@ export function findEntryByKey(store: BlockStore, root: BlockIndex, key: Uint8Ar
   }
   return 0 as BlockIndex;
 }
+
+const PROBE_BYTES = 256;
+const probeWords32 = new Uint32Array(PROBE_BYTES / 4);
+const probeBytes = new Uint8Array(probeWords32.buffer);
 
 export function entryAux(store: BlockStore, node: BlockIndex, resolve: BlockResolver = identityResolver): number {
   return store.arena.u32[store.arena.blockWord(resolve(node)) + ENTRY_AUX_WORD]!;

@@ -82,14 +82,27 @@ export class BlockTree {
    * structural change since.
    */
   linkAlongPath(path: Uint32Array, sides: Uint8Array, depth: number, newNode: BlockIndex): BlockIndex {
+    if (depth === 0) return newNode;
     const arena = this.store.arena;
     const u32 = arena.u32;
     let child = newNode;
     for (let i = depth - 1; i >= 0; i--) {
       const parent = path[i]! as BlockIndex;
       this.touchStructure(parent);
-      u32[arena.blockWord(parent) + sides[i]!] = child;
+      const word = arena.blockWord(parent);
+      const heightBefore = u32[word + NODE_HEIGHT]!;
+      u32[word + sides[i]!] = child;
       child = this.rebalance(parent);
+      if (child === parent && u32[word + NODE_HEIGHT] === heightBefore) {
+        // This subtree kept its root and height: nothing above can rotate or change height, so the
+        // ancestors only gain one node in their counts.
+        for (let j = i - 1; j >= 0; j--) {
+          const ancestor = path[j]! as BlockIndex;
+          this.touchStructure(ancestor);
+          u32[arena.blockWord(ancestor) + NODE_COUNT]!++;
+        }
+        return path[0]! as BlockIndex;
+      }
     }
     return child;
   }

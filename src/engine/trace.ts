@@ -1,0 +1,11 @@
+import type { ActionName } from '../model/actions.ts';
+
+/**
+ * One event per spec action the engine performs, named exactly as in spec/Sabre.tla
+ * (src/model/actions.ts ACTION_NAMES), with the action's arguments as plain data.
+ */
+export type TraceEvent = { readonly action: ActionName } & Readonly<Record<string, unknown>>;
+export type Tracer = (event: TraceEvent) => void;
+
+/** Installed once at construction; with no tracer the engine keeps this and never builds an event. */
+export const NO_TRACER: Tracer | null = null;
