@@ -81,6 +81,16 @@ describe('RequestParser multibulk', () => {
     );
   });
 
+  it('reserves memory for a big argument as its bytes arrive, not as its header declares', () => {
+    const parser = new RequestParser();
+    parser.push(Buffer.from(`*1\r\n$${512 * 1024 * 1024}\r\n${'x'.repeat(100)}`));
+    expect(parser.next(true)).toBeNull();
+    expect(parser.assemblyByteCapacity).toBeLessThanOrEqual(64 * 1024);
+    for (let i = 0; i < 16; i++) parser.push(Buffer.alloc(64 * 1024, 'y'));
+    expect(parser.next(true)).toBeNull();
+    expect(parser.assemblyByteCapacity).toBeLessThanOrEqual(4 * (100 + 16 * 64 * 1024));
+  });
+
   it('treats *0 and negative counts as empty requests', () => {
     expect(parseChunks([Buffer.from('*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n')])).toEqual([['PING']]);
   });
