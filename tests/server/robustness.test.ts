@@ -88,6 +88,20 @@ describe('robustness against hostile clients', () => {
     expect(received).toBe('-ERR Protocol error: invalid bulk length\r\n');
   });
 
+  it('drops, without a reply, a client whose unfinished request passes the query buffer limit', async () => {
+    const executor = new MapExecutorDouble();
+    const small = await startServer({ executor, commands: executor.commands, port: 0, parserLimits: { requestByteLengthMax: 1024 * 1024 } });
+    try {
+      const payload = Buffer.concat([Buffer.from('PING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10000000\r\n'), Buffer.alloc(2 * 1024 * 1024, 'z')]);
+      const { received, closedByServer } = await exchangeRaw(small.port, payload, 2000);
+      expect(received).toBe('+PONG\r\n');
+      expect(closedByServer).toBe(true);
+      expect(executor.databases.get(0)?.has('k') ?? false).toBe(false);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('stops reading from a client that does not read its replies, and catches up when it does', async () => {
     const setter = new Redis({ port: server.port, lazyConnect: true });
     await setter.connect();

@@ -17,6 +17,6 @@ export function exchangeRaw(port: number, payload: Buffer | string, waitMs = 300
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? finish(true) : reject(error)));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? finish(true) : reject(error)));
   });
 }
