@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type SabreServer } from '../../src/server/index.ts';
 import { MapExecutorDouble } from './support/map-executor.ts';
-import { exchangeRaw } from './support/raw-client.ts';
+import { exchangeThenQuit } from './support/raw-client.ts';
 
 /** Exact bytes, compared with what redis-server 7.0.15 sends for the same requests. */
 describe('connection-level commands, byte for byte', () => {
@@ -35,31 +35,30 @@ describe('connection-level commands, byte for byte', () => {
   ];
   for (const [name, request, expected] of cases) {
     it(name, async () => {
-      const { received } = await exchangeRaw(server.port, request);
-      expect(received).toBe(expected);
+      expect(await exchangeThenQuit(server.port, request)).toBe(expected);
     });
   }
 
   it('sends RESP3 nulls after HELLO 3 and RESP2 nulls again after HELLO 2', async () => {
-    const { received } = await exchangeRaw(server.port, 'HELLO 3\r\nGET nothing\r\nCLIENT GETNAME\r\nHELLO 2\r\nGET nothing\r\n');
+    const received = await exchangeThenQuit(server.port, 'HELLO 3\r\nGET nothing\r\nCLIENT GETNAME\r\nHELLO 2\r\nGET nothing\r\n');
     expect(received).toContain('modules\r\n*0\r\n_\r\n_\r\n*14\r\n');
     expect(received.endsWith('modules\r\n*0\r\n$-1\r\n')).toBe(true);
   });
 
   it('keeps the HELLO SETNAME name and the protocol for the connection', async () => {
-    const { received } = await exchangeRaw(server.port, 'HELLO 3 SETNAME worker-1\r\nCLIENT INFO\r\n');
+    const received = await exchangeThenQuit(server.port, 'HELLO 3 SETNAME worker-1\r\nCLIENT INFO\r\n');
     expect(received).toMatch(/ name=worker-1 .* resp=3 /);
   });
 
   it('sends INFO and CLIENT INFO as verbatim text under RESP3, as Redis 7 does', async () => {
-    const { received } = await exchangeRaw(server.port, 'HELLO 3\r\nINFO clients\r\nCLIENT INFO\r\nHELLO 2\r\nINFO clients\r\n');
+    const received = await exchangeThenQuit(server.port, 'HELLO 3\r\nINFO clients\r\nCLIENT INFO\r\nHELLO 2\r\nINFO clients\r\n');
     expect(received).toMatch(/modules\r\n\*0\r\n=\d+\r\ntxt:# Clients\r\nconnected_clients:\d+\r\n/);
     expect(received).toMatch(/\r\n=\d+\r\ntxt:id=\d+ addr=/);
     expect(received).toMatch(/modules\r\n\*0\r\n\$\d+\r\n# Clients\r\n/);
   });
 
   it('lists every command in COMMAND DOCS without arguments, as a map under RESP3', async () => {
-    const { received } = await exchangeRaw(server.port, 'HELLO 3\r\nCOMMAND DOCS\r\nCOMMAND COUNT\r\n');
+    const received = await exchangeThenQuit(server.port, 'HELLO 3\r\nCOMMAND DOCS\r\nCOMMAND COUNT\r\n');
     const count = Number(/:(\d+)\r\n$/.exec(received)?.[1]);
     expect(count).toBeGreaterThan(10);
     expect(received).toContain(`modules\r\n*0\r\n%${count}\r\n`);

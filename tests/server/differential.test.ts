@@ -84,7 +84,7 @@ describe('Sabre against redis-server, byte for byte', () => {
       executor.databases.clear();
       // QUIT at the end lets both servers close as soon as they are done, unless a cut frame swallows it.
       const payload = `${pieces.join('')}QUIT\r\n`;
-      const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 250), exchangeRaw(sabre.port, payload, 250)]);
+      const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 400), exchangeRaw(sabre.port, payload, 400)]);
       expect({ payload, received: withoutIds(fromSabre.received), closed: fromSabre.closedByServer }).toEqual({
         payload,
         received: withoutIds(fromRedis.received),
@@ -105,7 +105,7 @@ describe('Sabre against redis-server, byte for byte', () => {
       await Promise.all(
         streams.slice(batch, batch + 12).map(async (fragments) => {
           const payload = Buffer.concat([...fragments, Buffer.from('QUIT\r\n')]);
-          const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 250), exchangeRaw(sabre.port, payload, 250)]);
+          const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 400), exchangeRaw(sabre.port, payload, 400)]);
           expect({ payload: payload.toString('latin1'), received: fromSabre.received, closed: fromSabre.closedByServer }).toEqual({
             payload: payload.toString('latin1'),
             received: fromRedis.received,
@@ -131,7 +131,7 @@ describe('Sabre against redis-server, byte for byte', () => {
         await redisAdmin.flushall();
         executor.databases.clear();
         const payload = `${pieces.join('')}QUIT\r\n`;
-        const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 250), exchangeRaw(sabre.port, payload, 250)]);
+        const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 400), exchangeRaw(sabre.port, payload, 400)]);
         expect({ payload, received: withoutIds(fromSabre.received), closed: fromSabre.closedByServer }).toEqual({
           payload,
           received: withoutIds(fromRedis.received),

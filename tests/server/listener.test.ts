@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { reply, startServer, unknownCommandReply, type SabreServer } from '../../src/server/index.ts';
 import { MapExecutorDouble } from './support/map-executor.ts';
-import { exchangeRaw } from './support/raw-client.ts';
+import { exchangeRaw, exchangeThenQuit } from './support/raw-client.ts';
 
 const run = promisify(execFile);
 
@@ -119,11 +119,7 @@ describe('server with the map executor double', () => {
   });
 
   it('keeps replies in request order around an asynchronous command', async () => {
-    const { received } = await exchangeRaw(
-      server.port,
-      'SET k v\r\nSLOWECHO 50 first\r\nGET k\r\nSLOWECHO 1 second\r\nPING\r\n',
-      400,
-    );
+    const received = await exchangeThenQuit(server.port, 'SET k v\r\nSLOWECHO 50 first\r\nGET k\r\nSLOWECHO 1 second\r\nPING\r\n');
     expect(received).toBe('+OK\r\n$5\r\nfirst\r\n$1\r\nv\r\n$6\r\nsecond\r\n+PONG\r\n');
   });
 
@@ -217,21 +213,21 @@ describe('server with requirepass', () => {
   });
 
   it('refuses commands before AUTH, but still names unknown commands', async () => {
-    const { received } = await exchangeRaw(server.port, 'GET x\r\nSELECT 1\r\nNOSUCH\r\nPING\r\n');
+    const received = await exchangeThenQuit(server.port, 'GET x\r\nSELECT 1\r\nNOSUCH\r\nPING\r\n');
     expect(received).toBe(
       "-NOAUTH Authentication required.\r\n-NOAUTH Authentication required.\r\n-ERR unknown command 'NOSUCH', with args beginning with: \r\n-NOAUTH Authentication required.\r\n",
     );
   });
 
   it('rejects a wrong password with the Redis 7 WRONGPASS text and accepts the right one', async () => {
-    const { received } = await exchangeRaw(server.port, 'AUTH wrong\r\nAUTH sekret\r\nSET a 1\r\nGET a\r\nAUTH default sekret\r\nAUTH bob sekret\r\n');
+    const received = await exchangeThenQuit(server.port, 'AUTH wrong\r\nAUTH sekret\r\nSET a 1\r\nGET a\r\nAUTH default sekret\r\nAUTH bob sekret\r\n');
     expect(received).toBe(
       '-WRONGPASS invalid username-password pair or user is disabled.\r\n+OK\r\n+OK\r\n$1\r\n1\r\n+OK\r\n-WRONGPASS invalid username-password pair or user is disabled.\r\n',
     );
   });
 
   it('authenticates and switches protocol in one HELLO, and refuses HELLO before auth', async () => {
-    const { received } = await exchangeRaw(server.port, 'HELLO 3\r\nHELLO 3 AUTH default sekret SETNAME me\r\nCLIENT GETNAME\r\nGET nothing\r\n');
+    const received = await exchangeThenQuit(server.port, 'HELLO 3\r\nHELLO 3 AUTH default sekret SETNAME me\r\nCLIENT GETNAME\r\nGET nothing\r\n');
     expect(received.startsWith('-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option')).toBe(true);
     expect(received).toContain('%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n');
     expect(received.endsWith('$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n$2\r\nme\r\n_\r\n')).toBe(true);
@@ -298,13 +294,13 @@ describe('server with an executor that keeps its own command list', () => {
       },
     });
     try {
-      const { received } = await exchangeRaw(server.port, 'hi\r\nnosuch x\r\nPING\r\nGET\r\n');
+      const received = await exchangeThenQuit(server.port, 'hi\r\nnosuch x\r\nPING\r\nGET\r\n');
       expect(received).toBe("+HELLO THERE\r\n-ERR unknown command 'nosuch', with args beginning with: 'x' \r\n+PONG\r\n-ERR unknown command 'GET', with args beginning with: \r\n");
       expect(seen).toEqual(['hi', 'nosuch x', 'GET']);
 
       server.setRequirePassword('pw');
-      const locked = await exchangeRaw(server.port, 'hi\r\nAUTH pw\r\nhi\r\n');
-      expect(locked.received).toBe('-NOAUTH Authentication required.\r\n+OK\r\n+HELLO THERE\r\n');
+      const locked = await exchangeThenQuit(server.port, 'hi\r\nAUTH pw\r\nhi\r\n');
+      expect(locked).toBe('-NOAUTH Authentication required.\r\n+OK\r\n+HELLO THERE\r\n');
     } finally {
       await server.close();
     }
@@ -322,7 +318,7 @@ describe('server maxclients', () => {
       expect(refused).toEqual({ received: '-ERR max number of clients reached\r\n', closedByServer: true });
       await first.quit();
       await expect.poll(() => server.connectedClientCount()).toBe(0);
-      expect((await exchangeRaw(server.port, 'PING\r\n')).received).toBe('+PONG\r\n');
+      expect(await exchangeThenQuit(server.port, 'PING\r\n')).toBe('+PONG\r\n');
     } finally {
       await server.close();
     }

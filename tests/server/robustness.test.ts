@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { startServer, type SabreServer } from '../../src/server/index.ts';
 import { MapExecutorDouble } from './support/map-executor.ts';
-import { exchangeRaw } from './support/raw-client.ts';
+import { exchangeRaw, exchangeThenQuit } from './support/raw-client.ts';
 
 /** Hostile inputs: random bytes, cut frames, huge declared sizes, wrong arities, odd quoting. */
 const hostilePayload = fc.array(
@@ -79,8 +79,7 @@ describe('robustness against hostile clients', () => {
     expect(rounds.every((count) => count > 0)).toBe(true);
     await Promise.all(goodClients.map((client) => client.quit()));
     expect(internalErrors).toEqual([]);
-    const { received } = await exchangeRaw(server.port, 'PING\r\n');
-    expect(received).toBe('+PONG\r\n');
+    expect(await exchangeThenQuit(server.port, 'PING\r\n')).toBe('+PONG\r\n');
   });
 
   it('refuses a declared argument above proto-max-bulk-len before any of it arrives', async () => {
