@@ -29,19 +29,33 @@ export function encodingForNewString(bytes: Uint8Array): Encoding {
 export function createString(store: BlockStore, bytes: Uint8Array, nowMs: number, encoding = encodingForNewString(bytes)): BlockIndex {
   const value = createValue(store, ValueType.String, encoding, nowMs);
   const arena = store.arena;
-  const inlineCapacity = stringInlineCapacity(store);
+  const u8 = arena.u8;
+  const u32 = arena.u32;
+  const length = bytes.length;
+  const inlineCapacity = arena.blockSizeBytes - VALUE_INLINE_BYTE;
   const word = arena.blockWord(value);
-  arena.u32[word + VALUE_LENGTH_WORD] = bytes.length;
-  const inlineLength = Math.min(inlineCapacity, bytes.length);
-  arena.u8.set(bytes.subarray(0, inlineLength), (word << 2) + VALUE_INLINE_BYTE);
-  if (bytes.length > inlineCapacity) {
-    const head = extendChain(store, 0 as BlockIndex, chainBlocksFor(store, bytes.length - inlineCapacity));
-    arena.u32[word + VALUE_FIRST_WORD] = head;
-    forEachChainSpan(store, head, 0, bytes.length - inlineCapacity, (_block, byteOffset, length, position) => {
-      arena.u8.set(bytes.subarray(inlineCapacity + position, inlineCapacity + position + length), byteOffset);
-    });
+  u32[word + VALUE_LENGTH_WORD] = length;
+  copyBytes(u8, (word << 2) + VALUE_INLINE_BYTE, bytes, 0, Math.min(inlineCapacity, length));
+  // The rest as a chain written front to back (every block is new: no write hook needed).
+  const dataBytes = store.chainDataBytes;
+  let linkWord = word + VALUE_FIRST_WORD;
+  for (let position = inlineCapacity; position < length; position += dataBytes) {
+    const block = store.alloc.allocate();
+    const blockWord = arena.blockWord(block);
+    u32[linkWord] = block;
+    copyBytes(u8, (blockWord << 2) + 4, bytes, position, Math.min(position + dataBytes, length));
+    linkWord = blockWord; // a chain block's word 0 links the next one
   }
   return value;
+}
+
+/** Copies source[from, to) to target at targetStart; short spans by hand (no subarray view allocated). */
+function copyBytes(target: Uint8Array, targetStart: number, source: Uint8Array, from: number, to: number): void {
+  if (to - from > 64) {
+    target.set(source.subarray(from, to), targetStart);
+    return;
+  }
+  for (let i = from; i < to; i++) target[targetStart + i - from] = source[i]!;
 }
 
 export function stringLength(store: BlockStore, value: BlockIndex, resolve: BlockResolver = identityResolver): number {
