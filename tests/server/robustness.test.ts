@@ -113,15 +113,18 @@ describe('robustness against hostile clients', () => {
     socket.pause();
     socket.write('CLIENT SETNAME slowreader\r\n' + 'GET big-value\r\n'.repeat(requestCount));
 
-    // Give the server time to run what it will and to stop.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const list = (await setter.call('CLIENT', 'LIST')) as string;
-    const slow = list.split('\n').find((line) => line.includes(' name=slowreader '));
-    expect(slow).toBeDefined();
-    const omem = Number(/ omem=(\d+)/.exec(slow as string)?.[1]);
-    const qbuf = Number(/ qbuf=(\d+)/.exec(slow as string)?.[1]);
+    const slowReaderBuffers = async () => {
+      const list = (await setter.call('CLIENT', 'LIST')) as string;
+      const line = list.split('\n').find((entry) => entry.includes(' name=slowreader ')) ?? '';
+      return { omem: Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0), qbuf: Number(/ qbuf=(\d+)/.exec(line)?.[1] ?? 0) };
+    };
+    // First the server must have produced replies up to its pause threshold...
+    await expect.poll(async () => (await slowReaderBuffers()).omem, { timeout: 10_000 }).toBeGreaterThan(1024 * 1024);
+    // ...then, given time, it must not go on producing them.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { omem, qbuf } = await slowReaderBuffers();
     expect(omem).toBeLessThan(16 * 1024 * 1024);
-    expect(qbuf).toBeGreaterThan(0); // requests are waiting unparsed, not turned into replies
+    expect(qbuf).toBeGreaterThan(0); // requests wait unparsed instead of becoming replies
 
     let receivedByteLength = 0;
     const replyByteLength = `$${valueByteLength}\r\n`.length + valueByteLength + 2;
