@@ -108,6 +108,8 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     throw new StartupError(`cannot listen on ${settings.bind}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
   }
   context.server = server;
+  // With --port 0 the system picked one; CONFIG GET port reports it.
+  settings.port = server.port;
 
   persistence.startRuleTimer((error) => log(`Background save failed: ${error instanceof Error ? error.message : String(error)}`));
   const expireTimer = setInterval(() => {

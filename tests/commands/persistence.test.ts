@@ -1,0 +1,135 @@
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StartupError } from '../../src/commands/index.ts';
+import { startRedis, type RedisProcess } from '../rdb/redis-server.ts';
+import { dumpKeyspace } from './support/keyspace-dump.ts';
+import { makeDir, startTestSabre, type TestSabre } from './support/sabre.ts';
+
+/** A dataset with every type, binary bytes, big and small values, expiries and several databases. */
+async function fill(client: Redis): Promise<void> {
+  const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  await client.set('bin', binary);
+  await client.set('int', '12345');
+  await client.set('neg', '-9223372036854775808');
+  await client.set('big', 'x'.repeat(100_000) + 'tail');
+  await client.set(binary.subarray(0, 40), 'binary key');
+  await client.set('ttl', 'soon', 'EX', 3000);
+  await client.rpush('list', ...Array.from({ length: 1000 }, (_, i) => `item-${i}`));
+  await client.sadd('intset', 1, 2, 3, -7, 9_000_000_000);
+  await client.sadd('set', ...Array.from({ length: 600 }, (_, i) => `m${i}`));
+  await client.zadd('zset', '-inf', 'low', 0.1, 'tenth', 3, 'three', '+inf', 'high', 5e-324, 'tiny');
+  await client.zadd('bigz', ...Array.from({ length: 300 }, (_, i) => [i * 1.5, `z${i}`]).flat());
+  await client.hset('hash', { a: '1', b: binary, c: 'x'.repeat(5000) });
+  await client.hset('hash-ttl', 'f', 'v');
+  await client.expire('hash-ttl', 5000);
+  await client.select(3);
+  await client.set('in-db-3', 'three');
+  await client.rpush('l3', 'a', 'b');
+  await client.select(15);
+  await client.hset('h15', 'k', 'v');
+  await client.select(0);
+}
+
+describe('SAVE and loading', () => {
+  const started: (TestSabre | RedisProcess)[] = [];
+  afterAll(async () => {
+    for (const process of started) await process.stop();
+  });
+
+  it('writes an RDB that a real redis-server loads with every key equal, and that Sabre loads back', async () => {
+    const sabre = await startTestSabre();
+    started.push(sabre);
+    const client = new Redis({ port: sabre.port });
+    await fill(client);
+    const expected = await dumpKeyspace(client);
+    const lastSaveBefore = await client.lastsave();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await client.save()).toBe('OK');
+    expect(await client.lastsave()).toBeGreaterThan(lastSaveBefore);
+    expect(existsSync(path.join(sabre.dir, 'dump.rdb'))).toBe(true);
+    client.disconnect();
+
+    const redis = await startRedis(sabre.dir, 'dump.rdb', ['--sanitize-dump-payload', 'yes']);
+    started.push(redis);
+    const redisClient = new Redis({ port: redis.port });
+    expect(await dumpKeyspace(redisClient)).toEqual(expected);
+    redisClient.disconnect();
+
+    const again = await startTestSabre({}, sabre.dir);
+    started.push(again);
+    expect(again.logs.join('\n')).toMatch(/DB loaded from disk: 16 keys/);
+    const againClient = new Redis({ port: again.port });
+    expect(await dumpKeyspace(againClient)).toEqual(expected);
+    expect(await againClient.call('DEBUG', 'CHECK')).toBe('OK');
+    againClient.disconnect();
+  });
+
+  it('loads an RDB written by a real redis-server', async () => {
+    const dir = await makeDir('sabre-from-redis-');
+    const redis = await startRedis(dir, 'dump.rdb');
+    started.push(redis);
+    const redisClient = new Redis({ port: redis.port });
+    await fill(redisClient);
+    const expected = await dumpKeyspace(redisClient);
+    expect(await redisClient.save()).toBe('OK');
+    redisClient.disconnect();
+    const sabre = await startTestSabre({}, dir);
+    started.push(sabre);
+    const client = new Redis({ port: sabre.port });
+    expect(await dumpKeyspace(client)).toEqual(expected);
+    client.disconnect();
+  });
+
+  it('refuses to start on a corrupt RDB, and starts empty only when asked', async () => {
+    const dir = await makeDir('sabre-corrupt-');
+    await writeFile(path.join(dir, 'dump.rdb'), Buffer.concat([Buffer.from('REDIS0010'), Buffer.from([0xfa, 3, 1, 2])]));
+    await expect(startTestSabre({}, dir)).rejects.toThrow(StartupError);
+    await expect(startTestSabre({}, dir)).rejects.toThrow(/cannot load .*dump\.rdb/);
+    const sabre = await startTestSabre({ onBadRdb: 'start-empty' }, dir);
+    started.push(sabre);
+    expect(sabre.logs.join('\n')).toMatch(/starting with an empty dataset/);
+    const client = new Redis({ port: sabre.port });
+    expect(await client.dbsize()).toBe(0);
+    client.disconnect();
+  });
+
+  it('saves on a save rule, counts changes and refuses BGSAVE without the copy-on-write dump', async () => {
+    const sabre = await startTestSabre({ save: [{ seconds: 1, changes: 3 }] });
+    started.push(sabre);
+    const client = new Redis({ port: sabre.port });
+    await client.set('a', '1');
+    await client.set('b', '2');
+    expect(await client.info('persistence')).toMatch(/rdb_changes_since_last_save:2\r\n/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(existsSync(path.join(sabre.dir, 'dump.rdb'))).toBe(false);
+    await client.set('c', '3');
+    const deadline = Date.now() + 5000;
+    while (!existsSync(path.join(sabre.dir, 'dump.rdb')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(statSync(path.join(sabre.dir, 'dump.rdb')).size).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const info = await client.info('persistence');
+    expect(info).toMatch(/rdb_changes_since_last_save:0\r\n/);
+    expect(info).toMatch(/rdb_last_bgsave_status:ok\r\n/);
+    expect(info).toMatch(/rdb_saves:1\r\n/);
+    await expect(client.bgsave()).rejects.toThrow('ERR Background saving is unavailable');
+    client.disconnect();
+  });
+
+  it('saves on SHUTDOWN SAVE and stops', async () => {
+    const sabre = await startTestSabre();
+    const client = new Redis({ port: sabre.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    await client.set('kept', 'yes');
+    await client.call('SHUTDOWN', 'SAVE').catch(() => undefined);
+    await sabre.instance.stopped;
+    client.disconnect();
+    const again = await startTestSabre({}, sabre.dir);
+    started.push(again);
+    const reader = new Redis({ port: again.port });
+    expect(await reader.get('kept')).toBe('yes');
+    reader.disconnect();
+  });
+});
