@@ -1,6 +1,6 @@
 import type { CheckWalk } from './check.ts';
 import type { Clock } from './clock.ts';
-import { releaseEntry } from './entry.ts';
+import { releaseEntry, type SearchPath } from './entry.ts';
 import { Errors } from './errors.ts';
 import { NULL_BLOCK, type BlockIndex, type DbIndex } from './ids.ts';
 import { Keyspace } from './keyspace.ts';
@@ -15,6 +15,15 @@ import { releaseZset } from './types/zset.ts';
 
 export type ValueReleaser = (core: Core, value: BlockIndex) => void;
 
+export interface MemberSearch extends SearchPath {
+  /** value block * 8 + root word of the tree searched, or -1. */
+  holder: number;
+  member: Uint8Array | null;
+  /** Bumped by every structural change of any value tree. */
+  version: number;
+  recordedVersion: number;
+}
+
 /**
  * What every command needs: the block store, the keyspace, the tree used inside values (every write
  * hooked) and the clock. Lookups apply lazy expiry.
@@ -23,6 +32,8 @@ export class Core {
   readonly keyspace: Keyspace;
   readonly valueTree: BlockTree;
   private readonly releasers = new Map<ValueType, ValueReleaser>();
+  /** The last failed member lookup's descent, reused by the insert that usually follows it (types/members.ts). */
+  readonly memberSearch: MemberSearch = { nodes: new Uint32Array(64), sides: new Uint8Array(64), depth: 0, holder: -1, member: null, version: 0, recordedVersion: -1 };
   /** Walks that check() runs after the keyspace, for blocks held elsewhere (dump, lazy free). */
   readonly checkExtensions: ((walk: CheckWalk) => void)[] = [];
 
@@ -92,6 +103,7 @@ export class Core {
   }
 
   releaseValue(value: BlockIndex): void {
+    this.memberSearch.version++; // the value's block may be reused: forget searches into it
     const releaser = this.releasers.get(valueType(this.store, value));
     if (releaser === undefined) throw new Error(`no releaser for value type ${valueType(this.store, value)}`);
     releaser(this, value);

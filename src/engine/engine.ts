@@ -15,6 +15,11 @@ import { Core } from './core.ts';
 import { EngineError } from './errors.ts';
 import type { DbIndex } from './ids.ts';
 import { BlockStore, type BlockWriteHooks } from './store.ts';
+import { checkLazyFreeQueue } from './lazyfree/check-lazy-free.ts';
+import { LazyFree, type LazyFreeCounters } from './lazyfree/lazy-free.ts';
+import { checkDumpHeld } from './snapshot/check-dump.ts';
+import { Dumper, type DumpCounters } from './snapshot/dumper.ts';
+import type { Tracer } from './trace.ts';
 
 export type { SetOptions, SetResult, ExpireSpec } from './commands/strings.ts';
 export type { ExpireCondition, ExpireUnit } from './commands/keys.ts';
@@ -28,6 +33,12 @@ export interface EngineOptions extends ArenaOptions {
   hooks?: (store: BlockStore) => BlockWriteHooks;
   /** Attach to an existing arena instead of creating one. */
   sharedBuffer?: SharedArrayBuffer;
+  /** Most block copies a running dump may hold (spec CopyBound); see docs/snapshot.md. */
+  copyBound?: number;
+  /** UNLINK frees values of at most this many (estimated) blocks at once; see docs/lazyfree.md. */
+  lazyFreeThresholdBlocks?: number;
+  /** Receives one event per spec action (docs/action-map.md); installed once, nothing is built when absent. */
+  tracer?: Tracer;
 }
 
 export interface MemoryUsage {
@@ -50,9 +61,44 @@ export class Engine {
   private readonly cursors = new ScanCursors();
   private readonly activeExpire = new ActiveExpire();
 
+  /** The copy-on-write dump (null when the caller installed its own write hooks). */
+  readonly dumper: Dumper | null;
+  readonly lazyFree: LazyFree;
+
   constructor(options: EngineOptions = {}) {
     const arena = options.sharedBuffer ? Arena.attach(options.sharedBuffer, options.growthFactor) : Arena.create(options);
-    this.core = new Core(new BlockStore(arena, options.hooks), options.clock ?? systemClock);
+    const tracer = options.tracer ?? null;
+    let dumper: Dumper | null = null;
+    const hooks = options.hooks ?? ((store: BlockStore) => (dumper = new Dumper(store, { copyBound: options.copyBound, tracer })));
+    this.core = new Core(new BlockStore(arena, hooks), options.clock ?? systemClock);
+    this.dumper = dumper;
+    this.lazyFree = new LazyFree(this.core, this.dumper, tracer, options.lazyFreeThresholdBlocks);
+    if (this.dumper !== null) {
+      const installed: Dumper = this.dumper;
+      installed.attach(this.core, this.lazyFree);
+      this.core.checkExtensions.push((walk) => checkDumpHeld(walk, installed));
+    }
+    this.core.checkExtensions.push((walk) => checkLazyFreeQueue(walk, this.lazyFree.queue));
+  }
+
+  // Snapshot (docs/snapshot.md): the inline step functions; src/engine/snapshot/dump-file.ts runs them to a file.
+  dumpBegin(sink: (chunk: Uint8Array) => void, minChunkBytes?: number): void { this.requireDumper().dumpBegin(sink, minChunkBytes); }
+  /** Returns true while the dump still runs. */
+  dumpStep(budgetBlocks: number): boolean { return this.requireDumper().dumpStep(budgetBlocks); }
+  dumpAbort(): void { this.requireDumper().abort(); }
+  get dumping(): boolean { return this.dumper?.dumping ?? false; }
+  dumpCounters(): DumpCounters { return this.requireDumper().counters(); }
+
+  // Lazy free (docs/lazyfree.md)
+  unlink(db: DbIndex, keys: Uint8Array[]): number { return this.lazyFree.unlink(db, keys); }
+  flushdbAsync(db: DbIndex): void { this.lazyFree.flushAsync(db); }
+  flushallAsync(): void { this.lazyFree.flushAsync(); }
+  freeStep(budgetBlocks: number): number { return this.lazyFree.freeStep(budgetBlocks); }
+  lazyFreeCounters(): LazyFreeCounters { return this.lazyFree.counters(); }
+
+  private requireDumper(): Dumper {
+    if (this.dumper === null) throw new Error('this engine was built with custom write hooks and has no dumper');
+    return this.dumper;
   }
 
   get store(): BlockStore {

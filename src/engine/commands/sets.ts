@@ -29,7 +29,7 @@ export function sadd(core: Core, db: DbIndex, key: Uint8Array, members: Uint8Arr
   let added = 0;
   for (const member of members) {
     if (findMember(core, value, SET_ROOT_WORD, member) !== NULL_BLOCK) continue;
-    insertMember(core, value, SET_ROOT_WORD, createEntry(core.store, member), memberComparator(core, member));
+    insertMember(core, value, SET_ROOT_WORD, createEntry(core.store, member), memberComparator(core, member), member);
     added++;
     upgradeEncoding(core, value, setEncodingAfter(valueEncoding(core.store, value), count + added, member), setEncodingRank);
   }

@@ -29,7 +29,7 @@ export function insertField(core: Core, value: BlockIndex, field: Uint8Array, fi
   const chain = writeNewChain(core.store, fieldValue);
   const node = createEntry(core.store, field);
   setEntryAux(core.store, node, chain, fieldValue.length);
-  insertMember(core, value, HASH_ROOT_WORD, node, memberComparator(core, field));
+  insertMember(core, value, HASH_ROOT_WORD, node, memberComparator(core, field), field);
 }
 
 /** Replaces an existing field's value: a new chain, the node repointed, the old chain released. */

@@ -25,12 +25,32 @@ export function scoreComparator(core: Core, score: number, member: Uint8Array, r
 }
 
 export function findMember(core: Core, value: BlockIndex, rootWord: number, member: Uint8Array, resolve: BlockResolver = identityResolver): BlockIndex {
-  if (resolve === identityResolver) return findEntryByKey(core.store, valueWord(core.store, value, rootWord), member);
+  if (resolve === identityResolver) {
+    const search = core.memberSearch;
+    search.depth = 0;
+    const node = findEntryByKey(core.store, valueWord(core.store, value, rootWord), member, search);
+    search.holder = node === NULL_BLOCK ? value * 8 + rootWord : -1;
+    search.member = member;
+    search.recordedVersion = search.version;
+    return node;
+  }
   return core.valueTree.find(valueWord(core.store, value, rootWord, resolve), memberComparator(core, member, resolve), resolve);
 }
 
-export function insertMember(core: Core, value: BlockIndex, rootWord: number, node: BlockIndex, compare: NodeComparator): void {
-  const root = core.valueTree.insert(valueWord(core.store, value, rootWord), node, compare);
+/**
+ * Links a new node into the tree at `rootWord`. When `member` is the subject of the last failed
+ * findMember on this tree with no tree change since, the recorded descent is reused.
+ */
+export function insertMember(core: Core, value: BlockIndex, rootWord: number, node: BlockIndex, compare: NodeComparator, member?: Uint8Array): void {
+  const search = core.memberSearch;
+  let root: BlockIndex;
+  if (member !== undefined && search.member === member && search.holder === value * 8 + rootWord && search.recordedVersion === search.version) {
+    core.valueTree.resetLinks(node);
+    root = core.valueTree.linkAlongPath(search.nodes, search.sides, search.depth, node);
+  } else {
+    root = core.valueTree.insert(valueWord(core.store, value, rootWord), node, compare);
+  }
+  search.version++;
   core.store.beforeBlockWrite(value);
   setValueWord(core.store, value, rootWord, root);
 }
@@ -39,6 +59,7 @@ export function insertMember(core: Core, value: BlockIndex, rootWord: number, no
 export function removeMember(core: Core, value: BlockIndex, rootWord: number, compare: NodeComparator): BlockIndex {
   const root = core.valueTree.remove(valueWord(core.store, value, rootWord), compare);
   const removed = core.valueTree.lastRemoved;
+  core.memberSearch.version++;
   if (removed !== NULL_BLOCK) {
     core.store.beforeBlockWrite(value);
     setValueWord(core.store, value, rootWord, root);

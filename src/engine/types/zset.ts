@@ -24,7 +24,7 @@ export function insertZsetEntry(core: Core, value: BlockIndex, member: Uint8Arra
   setEntryScore(core.store, byMember, score);
   const byScore = createEntry(core.store, member);
   setEntryScore(core.store, byScore, score);
-  insertMember(core, value, ZSET_MEMBER_ROOT_WORD, byMember, memberComparator(core, member));
+  insertMember(core, value, ZSET_MEMBER_ROOT_WORD, byMember, memberComparator(core, member), member);
   insertMember(core, value, ZSET_SCORE_ROOT_WORD, byScore, scoreComparator(core, score, member));
 }
 

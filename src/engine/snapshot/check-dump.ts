@@ -1,0 +1,16 @@
+import { checkKeyspaceEntry, checkKeyspaceTree, checkValue, type CheckWalk } from '../check.ts';
+import type { Dumper } from './dumper.ts';
+
+/**
+ * check() for a running dump: copies are claimed as copies (CopiesWithinBound's accounting), and every
+ * block the writer let go of that the dump still reads (spec DumpHeld) as held, once.
+ */
+export function checkDumpHeld(walk: CheckWalk, dumper: Dumper): void {
+  dumper.forEachHeld({
+    copy: (blockIndex) => void walk.claimCopy(blockIndex, `dump copy ${blockIndex}`),
+    block: (blockIndex) => void walk.claim(blockIndex, `block ${blockIndex} held by the dump`),
+    entry: (node) => checkKeyspaceEntry(walk, node, `entry ${node} held by the dump`),
+    tree: (root) => checkKeyspaceTree(walk, root, `keyspace tree ${root} held by the dump`),
+    value: (value) => checkValue(walk, value, `value ${value} held by the dump`),
+  });
+}
