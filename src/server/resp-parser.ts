@@ -24,6 +24,11 @@ export const defaultParserLimits: ParserLimits = Object.freeze({
 /** Before AUTH, Redis refuses requests bigger than these so that strangers cannot fill memory. */
 const unauthenticatedMultibulkCountMax = 10;
 const unauthenticatedBulkByteLengthMax = 16 * 1024;
+/**
+ * What one argument costs beyond its bytes (a Buffer view object and an array slot), counted
+ * against requestByteLengthMax so that a million empty arguments are not free.
+ */
+const argumentOverheadBytes = 64;
 /** Arguments at least this long are assembled in their own buffer instead of by re-concatenation. */
 const bigBulkByteLengthMin = 32 * 1024;
 
@@ -53,6 +58,7 @@ export class RequestParser {
   // The multibulk request under way, kept across chunks.
   private multibulkRemaining = 0;
   private argv: Buffer[] = [];
+  /** Payload bytes of the arguments read so far, plus a per-argument object cost (see below). */
   private argvByteLength = 0;
   private bulkLength = noBulk;
   private bigBulk: Buffer | null = null;
@@ -91,9 +97,15 @@ export class RequestParser {
    */
   next(authenticated: boolean): Buffer[] | ProtocolError | null {
     if (this.failed !== null) return null;
-    if (this.bufferedByteLength > this.limits.requestByteLengthMax) {
+    const result = this.parseNext(authenticated);
+    // Checked when waiting for more bytes: what is held then belongs to one unfinished request.
+    if (result === null && this.bufferedByteLength > this.limits.requestByteLengthMax) {
       return this.fail(null, `query buffer of ${this.bufferedByteLength} bytes exceeds the limit`);
     }
+    return result;
+  }
+
+  private parseNext(authenticated: boolean): Buffer[] | ProtocolError | null {
     for (;;) {
       if (this.bigBulk !== null) return null;
       if (!this.inMultibulk) {
@@ -191,7 +203,7 @@ export class RequestParser {
         return null;
       }
       this.argv.push(this.buffer.subarray(this.pos, this.pos + this.bulkLength));
-      this.argvByteLength += this.bulkLength;
+      this.argvByteLength += this.bulkLength + argumentOverheadBytes;
       // Like Redis, the two bytes after the payload are skipped, not checked.
       this.pos += this.bulkLength + 2;
       this.bulkLength = noBulk;
@@ -234,7 +246,7 @@ export class RequestParser {
     this.bigBulk = null;
     this.bigBulkFilled = 0;
     this.argv.push(target);
-    this.argvByteLength += target.length;
+    this.argvByteLength += target.length + argumentOverheadBytes;
     this.bulkLength = noBulk;
     this.multibulkRemaining--;
     // The two bytes after the payload may not have arrived yet: keep them owed as a skip.

@@ -223,6 +223,12 @@ describe('RequestParser limits and errors', () => {
     expect(parseChunks(chunks, { limits })).toEqual([{ error: null }]);
   });
 
+  it('counts each argument against the query buffer limit even when it is empty', () => {
+    const limits: ParserLimits = { ...defaultParserLimits, requestByteLengthMax: 10_000 };
+    const chunks = [Buffer.from('*100000\r\n'), Buffer.from('$0\r\n\r\n'.repeat(1000))];
+    expect(parseChunks(chunks, { limits })).toEqual([{ error: null }]);
+  });
+
   it('reports a protocol error once and ignores everything after it', () => {
     const parser = new RequestParser();
     parser.push(Buffer.from('*x\r\n'));
