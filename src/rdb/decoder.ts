@@ -12,6 +12,7 @@ import { ByteReader, NeedMoreInput } from './byte-reader.ts';
 import { RDB_VERSION_FIRST_WITH_CHECKSUM } from './constants.ts';
 import { Crc64 } from './crc64.ts';
 import { RdbError, assert } from './errors.ts';
+import { BatchDelivery, DONE, READ } from './batch-delivery.ts';
 import { HEADER_BYTES, parseHeader, parseRecord, parseRecordStart, type RdbEvent, type RecordContext } from './record-parser.ts';
 import type { RdbAuxField, RdbEntry } from './value.ts';
 
@@ -40,14 +41,34 @@ function apply(context: RecordContext, event: RdbEvent): void {
   if (event.kind === 'selectDb') context.dbIndex = event.dbIndex;
 }
 
+export type DecodeOptions = {
+  /**
+   * Deliver element-by-element values (plain list/set/zset/hash, quicklists) as valueBegin /
+   * valueElements (batches of about this many elements) / valueEnd events instead of one entry,
+   * so a loader never holds a whole huge value. Unset: whole entries.
+   */
+  elementBatch?: number;
+};
+
 /** Decode a complete file held in memory. */
-export function* iterateRdb(bytes: Uint8Array): Generator<RdbEvent, void, undefined> {
+export function* iterateRdb(bytes: Uint8Array, options: DecodeOptions = {}): Generator<RdbEvent, void, undefined> {
+  const elementBatch = options.elementBatch;
+  assert(elementBatch === undefined || elementBatch >= 1, 'elementBatch must be at least 1');
   const reader = new ByteReader(bytes, 0, true);
   const header = parseHeader(reader);
   yield header;
   const context: RecordContext = { version: header.version, dbIndex: 0 };
   for (;;) {
-    const event = parseRecord(reader, context);
+    const started = elementBatch === undefined ? parseRecord(reader, context) : parseRecordStart(reader, context);
+    if (started.kind === 'pending') {
+      const delivery = new BatchDelivery(started);
+      for (let step = delivery.step(); step !== DONE; step = delivery.step()) {
+        if (step === READ) started.cursor.resume(reader, elementBatch);
+        else yield step;
+      }
+      continue;
+    }
+    const event = started;
     if (event.kind === 'eof') {
       const hasChecksum = header.version >= RDB_VERSION_FIRST_WITH_CHECKSUM;
       const checksumAt = reader.pos - (hasChecksum ? CHECKSUM_BYTES : 0);
@@ -95,6 +116,9 @@ function collect(events: Iterable<RdbEvent>): RdbFile {
         break;
       case 'selectDb':
       case 'resizeDb':
+      case 'valueBegin':
+      case 'valueElements':
+      case 'valueEnd':
         break;
     }
   }
@@ -106,17 +130,18 @@ function collect(events: Iterable<RdbEvent>): RdbFile {
  * bytes of the current record only; a record that spans chunks is retried once the buffer has at
  * least doubled, which keeps the retries linear in the record size.
  */
-export async function* iterateRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<RdbEvent, void, undefined> {
+export async function* iterateRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DecodeOptions = {}): AsyncGenerator<RdbEvent, void, undefined> {
+  assert(options.elementBatch === undefined || options.elementBatch >= 1, 'elementBatch must be at least 1');
   const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
   try {
-    yield* decodeFrom(source);
+    yield* decodeFrom(source, options.elementBatch);
   } finally {
     // Stops a file read stream (closing its descriptor) when decoding fails or the consumer stops.
     await source.return?.();
   }
 }
 
-async function* decodeFrom(source: AsyncIterator<Uint8Array>): AsyncGenerator<RdbEvent, void, undefined> {
+async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: number | undefined): AsyncGenerator<RdbEvent, void, undefined> {
   const buffer = new StreamBuffer();
   let exhausted = false;
   const fill = async (byteLength: number): Promise<void> => {
@@ -165,16 +190,27 @@ async function* decodeFrom(source: AsyncIterator<Uint8Array>): AsyncGenerator<Rd
     const started = await parseNext((r) => parseRecordStart(r, context));
     if (started.kind === 'pending') {
       // Elements are read as bytes arrive, never re-parsed; finished ones are released on refill.
-      for (;;) {
-        try {
-          started.cursor.resume(reader);
-          break;
-        } catch (error) {
-          if (!(error instanceof NeedMoreInput)) throw error;
-          await refill(reader.pos, error.neededByteLength, 0); // pos: start of the unfinished element
+      const readMore = async (stopAtPending: number | undefined): Promise<void> => {
+        for (;;) {
+          try {
+            started.cursor.resume(reader, stopAtPending);
+            return;
+          } catch (error) {
+            if (!(error instanceof NeedMoreInput)) throw error;
+            await refill(reader.pos, error.neededByteLength, 0); // pos: start of the unfinished element
+          }
         }
+      };
+      if (elementBatch === undefined) {
+        await readMore(undefined);
+        yield started.complete(started.cursor.finish());
+        continue;
       }
-      yield started.complete(started.cursor.finish());
+      const delivery = new BatchDelivery(started);
+      for (let step = delivery.step(); step !== DONE; step = delivery.step()) {
+        if (step === READ) await readMore(elementBatch);
+        else yield step;
+      }
       continue;
     }
     const event = started;

@@ -10,7 +10,7 @@ import { parseIntset } from './intset.ts';
 import { parseListpack } from './listpack.ts';
 import { bytesKey, packedToBytes, packedToScore, parseScoreText, type PackedElement } from './packed-element.ts';
 import type { RdbHashField, RdbValue, RdbZsetEntry } from './value.ts';
-import { ValueCursor } from './value-cursor.ts';
+import { ValueCursor, type CursorShape } from './value-cursor.ts';
 import { parseZiplist } from './ziplist.ts';
 import { parseZipmap } from './zipmap.ts';
 
@@ -30,33 +30,50 @@ export function startValue(reader: ByteReader, typeByte: number, typeAt: number)
   switch (typeByte) {
     case TYPE.STRING:
       return { type: 'string', bytes: reader.string('string value') };
-    case TYPE.LIST: {
-      const items: Uint8Array[] = [];
-      return new ValueCursor(countAgainstInput(reader, 'list length', 1), (r) => void items.push(r.string('list element')), () => (items.length === 0 ? null : { type: 'list', items }));
-    }
+    case TYPE.LIST:
+      return new ValueCursor(listShape((r, out) => void out.push(r.string('list element'))), countAgainstInput(reader, 'list length', 1));
     case TYPE.SET: {
-      const members: Uint8Array[] = [];
-      return new ValueCursor(countAgainstInput(reader, 'set size', 1), (r) => void members.push(r.string('set member')), () => setValue(members, typeAt));
+      const shape: CursorShape = {
+        type: 'set',
+        readElement: (r, out) => void out.push(r.string('set member')),
+        wrap: (members) => ({ type: 'set', members: members as Uint8Array[] }),
+        validate: (value) => {
+          if (value.type === 'set') rejectDuplicates(value.members, (m) => m, 'set member', typeAt);
+        },
+      };
+      return new ValueCursor(shape, countAgainstInput(reader, 'set size', 1));
     }
     case TYPE.ZSET:
     case TYPE.ZSET_2: {
-      const entries: RdbZsetEntry[] = [];
-      const readEntry = (r: ByteReader): void => {
-        const member = r.string('zset member');
-        const scoreAt = r.fileOffset;
-        const score = typeByte === TYPE.ZSET_2 ? r.float64LE('zset score') : readTextScore(r);
-        if (Number.isNaN(score)) throw new RdbError('bad-value', 'zset score is NaN', scoreAt);
-        entries.push({ member, score });
+      const shape: CursorShape = {
+        type: 'zset',
+        readElement: (r, out) => {
+          const member = r.string('zset member');
+          const scoreAt = r.fileOffset;
+          const score = typeByte === TYPE.ZSET_2 ? r.float64LE('zset score') : readTextScore(r);
+          if (Number.isNaN(score)) throw new RdbError('bad-value', 'zset score is NaN', scoreAt);
+          out.push({ member, score });
+        },
+        wrap: (entries) => ({ type: 'zset', entries: entries as RdbZsetEntry[] }),
+        validate: (value) => {
+          if (value.type === 'zset') rejectDuplicates(value.entries, (e) => e.member, 'zset member', typeAt);
+        },
       };
-      return new ValueCursor(countAgainstInput(reader, 'zset size', 2), readEntry, () => zsetValue(entries, typeAt));
+      return new ValueCursor(shape, countAgainstInput(reader, 'zset size', 2));
     }
     case TYPE.HASH: {
-      const fields: RdbHashField[] = [];
-      const readField = (r: ByteReader): void => {
-        const field = r.string('hash field');
-        fields.push({ field, value: r.string('hash value') });
+      const shape: CursorShape = {
+        type: 'hash',
+        readElement: (r, out) => {
+          const field = r.string('hash field');
+          out.push({ field, value: r.string('hash value') });
+        },
+        wrap: (fields) => ({ type: 'hash', fields: fields as RdbHashField[] }),
+        validate: (value) => {
+          if (value.type === 'hash') rejectDuplicates(value.fields, (f) => f.field, 'hash field', typeAt);
+        },
       };
-      return new ValueCursor(countAgainstInput(reader, 'hash size', 2), readField, () => hashValue(fields, typeAt));
+      return new ValueCursor(shape, countAgainstInput(reader, 'hash size', 2));
     }
     case TYPE.HASH_ZIPMAP: {
       const { blob, at } = readBlob(reader, 'zipmap');
@@ -130,8 +147,7 @@ function readTextScore(reader: ByteReader): number {
 
 function startQuicklist(reader: ByteReader, isVersion2: boolean): ValueCursor {
   const nodeCount = countAgainstInput(reader, 'quicklist node count', isVersion2 ? 2 : 1);
-  const items: Uint8Array[] = [];
-  const readNode = (r: ByteReader): void => {
+  const readNode = (r: ByteReader, items: unknown[]): void => {
     let container = QUICKLIST_CONTAINER_PACKED;
     if (isVersion2) {
       const containerAt = r.fileOffset;
@@ -148,7 +164,11 @@ function startQuicklist(reader: ByteReader, isVersion2: boolean): ValueCursor {
     // Redis skips empty nodes on load, so an empty packed node is tolerated here too.
     for (const element of isVersion2 ? parseListpack(blob, at) : parseZiplist(blob, at)) items.push(packedToBytes(element));
   };
-  return new ValueCursor(nodeCount, readNode, () => (items.length === 0 ? null : { type: 'list', items }));
+  return new ValueCursor(listShape(readNode), nodeCount);
+}
+
+function listShape(readElement: CursorShape['readElement']): CursorShape {
+  return { type: 'list', readElement, wrap: (items) => ({ type: 'list', items: items as Uint8Array[] }), validate: () => undefined };
 }
 
 function listValue(elements: PackedElement[]): RdbValue | null {

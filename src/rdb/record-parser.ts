@@ -9,7 +9,16 @@ import type { ByteReader } from './byte-reader.ts';
 import { RdbError } from './errors.ts';
 import { startValue } from './object-reader.ts';
 import { ValueCursor } from './value-cursor.ts';
-import type { RdbEntry, RdbValue } from './value.ts';
+import type { RdbAggregateType, RdbEntry, RdbValue } from './value.ts';
+
+/** What precedes a key's value in the file. */
+export type EntryHead = {
+  dbIndex: number;
+  key: Uint8Array;
+  expireAtMs: number | null;
+  lruIdleSec: number | null;
+  lfuFrequency: number | null;
+};
 
 export type RdbEvent =
   | { kind: 'header'; version: number }
@@ -21,6 +30,15 @@ export type RdbEvent =
    * policy (IDLE/FREQ opcodes); a loader may use them to restore its eviction clock.
    */
   | { kind: 'entry'; entry: RdbEntry; lruIdleSec: number | null; lfuFrequency: number | null }
+  /**
+   * Batched mode only (decoder option `elementBatch`): an element-by-element value (plain
+   * list/set/zset/hash, quicklist) arrives as valueBegin, valueElements (each holding a batch in
+   * the RdbValue shape), valueEnd, instead of one entry. Duplicates are not checked across
+   * batches, and a value that ends with zero elements should be dropped as Redis drops it.
+   */
+  | ({ kind: 'valueBegin'; type: RdbAggregateType } & EntryHead)
+  | { kind: 'valueElements'; dbIndex: number; key: Uint8Array; value: RdbValue }
+  | { kind: 'valueEnd'; dbIndex: number; key: Uint8Array; elementCount: number }
   /** An empty aggregate: Redis skips such keys on load, so we report and skip it too. */
   | { kind: 'emptyKeySkipped'; dbIndex: number; key: Uint8Array }
   /** A FUNCTION2 payload (the library source); the codec does not interpret it. */
@@ -48,7 +66,7 @@ export function parseHeader(reader: ByteReader): { kind: 'header'; version: numb
 export type RecordContext = { version: number; dbIndex: number };
 
 /** A key whose elements are still to be read through `cursor`; `complete` makes its event. */
-export type PendingEntry = { kind: 'pending'; cursor: ValueCursor; complete: (value: RdbValue | null) => RdbEvent };
+export type PendingEntry = { kind: 'pending'; head: EntryHead; cursor: ValueCursor; complete: (value: RdbValue | null) => RdbEvent };
 
 /** Parses one whole record. */
 export function parseRecord(reader: ByteReader, context: RecordContext): RdbEvent {
@@ -119,7 +137,8 @@ export function parseRecordStart(reader: ByteReader, context: RecordContext): Rd
         const complete = (value: RdbValue | null): RdbEvent =>
           value === null ? { kind: 'emptyKeySkipped', dbIndex, key } : { kind: 'entry', entry: { dbIndex, key, value, expireAtMs }, lruIdleSec, lfuFrequency };
         const started = startValue(reader, opcode, at);
-        return started instanceof ValueCursor ? { kind: 'pending', cursor: started, complete } : complete(started);
+        if (!(started instanceof ValueCursor)) return complete(started);
+        return { kind: 'pending', head: { dbIndex, key, expireAtMs, lruIdleSec, lfuFrequency }, cursor: started, complete };
       }
     }
   }

@@ -13,6 +13,7 @@ export type RdbZsetEntry = { member: Uint8Array; score: number };
 export type RdbHashField = { field: Uint8Array; value: Uint8Array };
 
 export type RdbValueType = RdbValue['type'];
+export type RdbAggregateType = Exclude<RdbValueType, 'string'>;
 
 export type RdbEntry = {
   dbIndex: number;
