@@ -9,7 +9,9 @@ export function checkDumpHeld(walk: CheckWalk, dumper: Dumper): void {
   dumper.forEachHeld({
     copy: (blockIndex) => void walk.claimCopy(blockIndex, `dump copy ${blockIndex}`),
     block: (blockIndex) => void walk.claim(blockIndex, `block ${blockIndex} held by the dump`),
-    entry: (node) => checkKeyspaceEntry(walk, node, `entry ${node} held by the dump`),
+    entry: (node) => {
+      if (walk.claim(node, `entry ${node} held by the dump`)) checkKeyspaceEntry(walk, node, `entry ${node} held by the dump`);
+    },
     tree: (root) => checkKeyspaceTree(walk, root, `keyspace tree ${root} held by the dump`),
     value: (value) => checkValue(walk, value, `value ${value} held by the dump`),
   });

@@ -85,6 +85,10 @@ export class Dumper implements BlockWriteHooks {
     this.copyBound = options.copyBound ?? DEFAULT_COPY_BOUND;
     assert(this.copyBound >= 1, 'copyBound must be at least 1');
     this.tracer = options.tracer ?? null;
+    // BlockStore keeps the hooks as plain functions.
+    this.beforeBlockWrite = this.beforeBlockWrite.bind(this);
+    this.releaseBlock = this.releaseBlock.bind(this);
+    this.extraBlocksForWrites = this.extraBlocksForWrites.bind(this);
     const arena = store.arena;
     this.resolve = (blockIndex) => {
       const meta = arena.metaByteOffset(blockIndex) >>> 2;
