@@ -82,8 +82,11 @@ export function parseCommandLine(argv: readonly string[], readText: (file: strin
     fromFile = parseConfigText(text, configFile);
   }
   const settings = defaultSettings();
+  // Within the file `save` lines accumulate; the first --save flag replaces what the file said.
   let saveSeen = false;
+  const firstFlag = fromFlags[0];
   for (const directive of [...fromFile, ...fromFlags]) {
+    if (directive === firstFlag) saveSeen = false;
     if (!Object.hasOwn(directives, directive.name)) {
       throw new UsageError(`${directive.origin}: unknown ${directive.origin.startsWith('--') ? 'flag' : 'directive'} '${directive.name}' (see --help)`);
     }

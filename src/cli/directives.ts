@@ -109,7 +109,8 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
     })
     .with('save', () => {
       const rules = parseSaveRules(args);
-      settings.save = appendSave ? [...settings.save, ...rules] : rules;
+      // `save ""` clears every rule, wherever it appears.
+      settings.save = appendSave && rules.length > 0 ? [...settings.save, ...rules] : rules;
     })
     .with('requirepass', () => {
       const password = single(lower, args);
