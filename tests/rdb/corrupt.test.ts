@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OPCODE, TYPE } from '../../src/rdb/constants.ts';
-import { decodeRdb, decodeRdbStream } from '../../src/rdb/decoder.ts';
+import { decodeRdb, decodeRdbStream, iterateRdb } from '../../src/rdb/decoder.ts';
 import { encodeRdbFile } from '../../src/rdb/encoder.ts';
 import { RdbError } from '../../src/rdb/errors.ts';
 import type { RdbEntry } from '../../src/rdb/value.ts';
@@ -32,11 +32,14 @@ function compactFile(checksum: 'correct' | 'zero'): Uint8Array {
   return b.finish(checksum);
 }
 
+/** Whole and batched decoding alike may fail only with RdbError. */
 function expectRdbErrorOrSuccess(bytes: Uint8Array): void {
-  try {
-    decodeRdb(bytes);
-  } catch (error) {
-    if (!(error instanceof RdbError)) throw error;
+  for (const decode of [() => decodeRdb(bytes), () => [...iterateRdb(bytes, { elementBatch: 2 })]]) {
+    try {
+      decode();
+    } catch (error) {
+      if (!(error instanceof RdbError)) throw error;
+    }
   }
 }
 
