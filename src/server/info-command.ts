@@ -22,7 +22,10 @@ function serverSections(context: ServerContext): InfoSection[] {
         ['uptime_in_days', Math.floor(uptimeSeconds / 86400)],
       ],
     },
-    { name: 'clients', fields: [['connected_clients', connectedClients], ['blocked_clients', 0]] },
+    {
+      name: 'clients',
+      fields: [['connected_clients', connectedClients], ['maxclients', context.config.maxClientCount], ['blocked_clients', 0]],
+    },
   ];
 }
 

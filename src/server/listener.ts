@@ -55,6 +55,7 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
   const config: ServerConfig = {
     requirePassword: options.requirePassword ?? null,
     databaseCount: options.databaseCount ?? 16,
+    maxClientCount: options.maxClientCount ?? 10_000,
     reportedRedisVersion: options.reportedRedisVersion ?? '7.0.15',
   };
   const connections = new Set<Connection>();
@@ -91,9 +92,8 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
       ((error, client) => console.error(`sabre: internal error in a command from client ${client.id}:`, error)),
   };
 
-  const maxClientCount = options.maxClientCount ?? 10_000;
   const server = net.createServer((socket) => {
-    if (connections.size >= maxClientCount) {
+    if (connections.size >= config.maxClientCount) {
       socket.on('error', () => socket.destroy());
       socket.resume(); // read to see the peer's FIN, or the socket stays half-open
       socket.end('-ERR max number of clients reached\r\n');

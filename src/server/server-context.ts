@@ -13,6 +13,8 @@ export interface ServerConfig {
   requirePassword: string | null;
   /** SELECT accepts 0 .. databaseCount - 1. */
   readonly databaseCount: number;
+  /** maxclients: connections beyond it are refused. */
+  readonly maxClientCount: number;
   /** The Redis version reported by HELLO and INFO, so clients enable the features they expect. */
   readonly reportedRedisVersion: string;
 }

@@ -52,7 +52,7 @@ describe('connection-level commands, byte for byte', () => {
 
   it('sends INFO and CLIENT INFO as verbatim text under RESP3, as Redis 7 does', async () => {
     const received = await exchangeThenQuit(server.port, 'HELLO 3\r\nINFO clients\r\nCLIENT INFO\r\nHELLO 2\r\nINFO clients\r\n');
-    expect(received).toMatch(/modules\r\n\*0\r\n=\d+\r\ntxt:# Clients\r\nconnected_clients:\d+\r\n/);
+    expect(received).toMatch(/modules\r\n\*0\r\n=\d+\r\ntxt:# Clients\r\nconnected_clients:\d+\r\nmaxclients:10000\r\n/);
     expect(received).toMatch(/\r\n=\d+\r\ntxt:id=\d+ addr=/);
     expect(received).toMatch(/modules\r\n\*0\r\n\$\d+\r\n# Clients\r\n/);
   });
