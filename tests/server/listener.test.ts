@@ -71,6 +71,12 @@ describe('server with the map executor double', () => {
     expect(await redisCli(server.port, '-3', 'echo', 'hi')).toBe('hi\n');
   });
 
+  it('selects a database for redis-cli -n', async () => {
+    expect(await redisCli(server.port, '-n', '3', 'set', 'cli-db', 'three')).toBe('OK\n');
+    expect(await redisCli(server.port, '-n', '3', 'get', 'cli-db')).toBe('three\n');
+    expect(await redisCli(server.port, '-n', '0', 'get', 'cli-db')).toBe('\n');
+  });
+
   it('passes binary values through unchanged', async () => {
     const redis = new Redis({ port: server.port, lazyConnect: true });
     await redis.connect();
@@ -261,6 +267,8 @@ describe('server with requirepass', () => {
     expect(await redisCli(server.port, '-a', 'sekret', '--no-auth-warning', 'set', 'cli', 'yes')).toBe('OK\n');
     expect(await redisCli(server.port, '-a', 'sekret', '--no-auth-warning', 'get', 'cli')).toBe('yes\n');
     expect(await redisCli(server.port, 'get', 'cli')).toBe('NOAUTH Authentication required.\n\n');
+    expect(await redisCli(server.port, '--user', 'default', '--pass', 'sekret', '--no-auth-warning', 'get', 'cli')).toBe('yes\n');
+    expect(await redisCli(server.port, '-3', '-a', 'sekret', '--no-auth-warning', 'get', 'cli')).toBe('yes\n');
   });
 });
 
