@@ -5,7 +5,7 @@ import { Encoding, setValueWord, valueLength, valueWord, ValueType, VALUE_LENGTH
 import type { BlockStore } from '../store.ts';
 import {
   decodeNode, elementBlocksFor, encodeNode, entrySize, LIST_HEAD_WORD, LIST_NEXT_WORD, LIST_PREV_WORD, LIST_TAIL_WORD,
-  makeEntry, nodeCapacity, nodeWord, readEntry, releaseEntryChain, setNodeWord, type ListEntry,
+  addEntryInPlace, makeEntry, nodeCapacity, nodeUsedBytes, nodeWord, readEntry, releaseEntryChain, setNodeWord, type ListEntry,
 } from '../types/list.ts';
 import { createAggregate, creationBlocks, deleteIfEmpty, LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE_BYTES, openForWrite, upgradeEncoding } from './aggregate.ts';
 
@@ -52,12 +52,9 @@ export function push(core: Core, db: DbIndex, key: Uint8Array, elements: Uint8Ar
   for (const element of elements) {
     const entry = makeEntry(store, element);
     const end = valueWord(store, value, atHead ? LIST_HEAD_WORD : LIST_TAIL_WORD);
-    const endEntries = end === NULL_BLOCK ? null : decodeNode(store, end);
-    if (endEntries !== null && usedBytes(endEntries) + entrySize(entry) <= capacity) {
-      if (atHead) endEntries.unshift(entry);
-      else endEntries.push(entry);
+    if (end !== NULL_BLOCK && nodeUsedBytes(store, end) + entrySize(entry) <= capacity) {
       store.beforeBlockWrite(end);
-      encodeNode(store, end, endEntries);
+      addEntryInPlace(store, end, entry, atHead);
     } else {
       addEndNode(core, value, [entry], atHead);
     }

@@ -100,6 +100,40 @@ export function decodeNode(store: BlockStore, node: BlockIndex, resolve: BlockRe
   return entries;
 }
 
+/** Bytes of entries in a node (word 3). */
+export function nodeUsedBytes(store: BlockStore, node: BlockIndex): number {
+  return store.arena.u32[store.arena.blockWord(node) + LIST_USED_WORD]!;
+}
+
+/**
+ * Adds one entry at the head or tail of a node that has room, shifting the others in place instead
+ * of decoding the node: O(used bytes). The caller called the write hook (or the node is new).
+ */
+export function addEntryInPlace(store: BlockStore, node: BlockIndex, entry: ListEntry, atHead: boolean): void {
+  const arena = store.arena;
+  const u8 = arena.u8;
+  const word = arena.blockWord(node);
+  const entriesStart = (word << 2) + LIST_ENTRIES_BYTE;
+  const used = arena.u32[word + LIST_USED_WORD]!;
+  const size = entrySize(entry);
+  assert(used + size <= nodeCapacity(store), 'list node overfilled');
+  let position = entriesStart + used;
+  if (atHead) {
+    u8.copyWithin(entriesStart + size, entriesStart, entriesStart + used);
+    position = entriesStart;
+  }
+  if (entry.inline !== null) {
+    u8[position] = entry.byteLength;
+    for (let i = 0; i < entry.byteLength; i++) u8[position + 1 + i] = entry.inline[i]!;
+  } else {
+    u8[position] = BIG_TAG;
+    writeU32(u8, position + 1, entry.byteLength);
+    writeU32(u8, position + 5, entry.chain);
+  }
+  arena.u32[word + LIST_COUNT_WORD]!++;
+  arena.u32[word + LIST_USED_WORD] = used + size;
+}
+
 /** Writes entries into a node (hooked by the caller, or new). */
 export function encodeNode(store: BlockStore, node: BlockIndex, entries: ListEntry[]): void {
   const arena = store.arena;
