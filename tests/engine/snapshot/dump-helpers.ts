@@ -85,7 +85,7 @@ export const writeArb: fc.Arbitrary<Command> = fc.oneof(
   cmd('UNLINK', fc.tuple(db, anyKey), (e, d, k) => e.unlink(d, [k])),
   cmd('GET', fc.tuple(db, anyKey), (e, d, k) => e.get(d, k)),
   { weight: 1, arbitrary: cmd('FLUSHDB', fc.tuple(db), (e, d) => e.flushdb(d)) },
-  { weight: 1, arbitrary: cmd('FLUSHALL ASYNC', fc.tuple(fc.constant(0)), (e) => e.flushallAsync()) },
+  { weight: 1, arbitrary: cmd('FLUSHALL ASYNC', fc.tuple(fc.constant(0)), (e, _d) => e.flushallAsync()) },
   cmd('FreeStep', fc.tuple(fc.integer({ min: 1, max: 40 })), (e, n) => e.freeStep(n)),
 );
 
