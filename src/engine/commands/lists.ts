@@ -4,16 +4,12 @@ import { NULL_BLOCK, type BlockIndex, type DbIndex } from '../ids.ts';
 import { Encoding, setValueWord, valueLength, valueWord, ValueType, VALUE_LENGTH_WORD } from '../object.ts';
 import type { BlockStore } from '../store.ts';
 import {
-  decodeNode, elementBlocksFor, encodeNode, entrySize, LIST_HEAD_WORD, LIST_NEXT_WORD, LIST_PREV_WORD, LIST_TAIL_WORD,
+  decodeNode, elementBlocksFor, encodeNode, entrySize, LIST_COUNT_WORD, LIST_HEAD_WORD, LIST_NEXT_WORD, LIST_PREV_WORD, LIST_TAIL_WORD,
   addEntryInPlace, makeEntry, nodeCapacity, nodeUsedBytes, nodeWord, readEntry, releaseEntryChain, setNodeWord, type ListEntry,
 } from '../types/list.ts';
 import { createAggregate, creationBlocks, deleteIfEmpty, LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE_BYTES, openForWrite, upgradeEncoding } from './aggregate.ts';
 
 const listEncodingRank = (encoding: Encoding) => (encoding === Encoding.QuickList ? 1 : 0);
-
-function usedBytes(entries: ListEntry[]): number {
-  return entries.reduce((sum, entry) => sum + entrySize(entry), 0);
-}
 
 function setLength(core: Core, value: BlockIndex, length: number): void {
   core.store.beforeBlockWrite(value);
@@ -114,7 +110,7 @@ function locate(store: BlockStore, value: BlockIndex, index: number): { node: Bl
     let node = valueWord(store, value, LIST_HEAD_WORD);
     let before = 0;
     for (;;) {
-      const count = decodeNode(store, node).length;
+      const count = nodeWord(store, node, LIST_COUNT_WORD);
       if (index < before + count) return { node, offset: index - before };
       before += count;
       node = nodeWord(store, node, LIST_NEXT_WORD);
@@ -123,7 +119,7 @@ function locate(store: BlockStore, value: BlockIndex, index: number): { node: Bl
   let node = valueWord(store, value, LIST_TAIL_WORD);
   let after = length;
   for (;;) {
-    const count = decodeNode(store, node).length;
+    const count = nodeWord(store, node, LIST_COUNT_WORD);
     if (index >= after - count) return { node, offset: index - (after - count) };
     after -= count;
     node = nodeWord(store, node, LIST_PREV_WORD);
