@@ -83,52 +83,55 @@ export function* iterateRdb(bytes: Uint8Array, options: DecodeOptions = {}): Gen
 }
 
 export function decodeRdb(bytes: Uint8Array): RdbFile {
-  return collect(iterateRdb(bytes));
-}
-
-export async function decodeRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<RdbFile> {
-  const events: RdbEvent[] = [];
-  for await (const event of iterateRdbStream(chunks)) events.push(event);
-  return collect(events);
-}
-
-function collect(events: Iterable<RdbEvent>): RdbFile {
-  const file: RdbFile = { version: 0, aux: [], entries: [], functions: [], skippedEmptyKeys: 0, checksum: null };
-  for (const event of events) {
-    switch (event.kind) {
-      case 'header':
-        file.version = event.version;
-        break;
-      case 'aux':
-        file.aux.push({ key: event.key, value: event.value });
-        break;
-      case 'entry':
-        file.entries.push(event.entry);
-        break;
-      case 'function':
-        file.functions.push(event.code);
-        break;
-      case 'emptyKeySkipped':
-        file.skippedEmptyKeys++;
-        break;
-      case 'eof':
-        file.checksum = event.checksum;
-        break;
-      case 'selectDb':
-      case 'resizeDb':
-      case 'valueBegin':
-      case 'valueElements':
-      case 'valueEnd':
-        break;
-    }
-  }
+  const file = emptyFile();
+  for (const event of iterateRdb(bytes)) addEvent(file, event);
   return file;
 }
 
+export async function decodeRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<RdbFile> {
+  const file = emptyFile();
+  for await (const event of iterateRdbStream(chunks)) addEvent(file, event);
+  return file;
+}
+
+function emptyFile(): RdbFile {
+  return { version: 0, aux: [], entries: [], functions: [], skippedEmptyKeys: 0, checksum: null };
+}
+
+function addEvent(file: RdbFile, event: RdbEvent): void {
+  switch (event.kind) {
+    case 'header':
+      file.version = event.version;
+      break;
+    case 'aux':
+      file.aux.push({ key: event.key, value: event.value });
+      break;
+    case 'entry':
+      file.entries.push(event.entry);
+      break;
+    case 'function':
+      file.functions.push(event.code);
+      break;
+    case 'emptyKeySkipped':
+      file.skippedEmptyKeys++;
+      break;
+    case 'eof':
+      file.checksum = event.checksum;
+      break;
+    case 'selectDb':
+    case 'resizeDb':
+    case 'valueBegin':
+    case 'valueElements':
+    case 'valueEnd':
+      break;
+  }
+}
+
 /**
- * Decode from chunks as they arrive (a file read stream, a socket). Memory holds the unconsumed
- * bytes of the current record only; a record that spans chunks is retried once the buffer has at
- * least doubled, which keeps the retries linear in the record size.
+ * Decode from chunks as they arrive (a file read stream, a socket). Element-by-element values
+ * resume at the element where input ran out; other records that span chunks are retried from
+ * their start once the buffer has at least doubled, which keeps retries linear in record size.
+ * Memory holds the unconsumed bytes and, without `elementBatch`, the value being read.
  */
 export async function* iterateRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DecodeOptions = {}): AsyncGenerator<RdbEvent, void, undefined> {
   assert(options.elementBatch === undefined || options.elementBatch >= 1, 'elementBatch must be at least 1');
