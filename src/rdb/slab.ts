@@ -2,7 +2,8 @@
  * Decoded strings are copied out of the input (so callers may reuse or mutate their buffers), but
  * one ArrayBuffer per small string makes the garbage collector the bottleneck: small strings are
  * carved from shared 64 KiB slabs instead. A retained string keeps its slab alive, the same
- * trade-off Node's Buffer pool makes.
+ * trade-off Node's Buffer pool makes. Consequence for callers: never transfer or detach the
+ * `.buffer` of a decoded string; copy it first.
  */
 const SLAB_BYTES = 64 * 1024;
 const SLAB_MAX_STRING_BYTES = 1024;
