@@ -29,6 +29,8 @@ const unauthenticatedBulkByteLengthMax = 16 * 1024;
  * against requestByteLengthMax so that a million empty arguments are not free.
  */
 const argumentOverheadBytes = 64;
+/** Lines up to this long are searched byte by byte; longer ones with Buffer.indexOf. */
+const shortLineByteLength = 64;
 /** Arguments at least this long are assembled in their own buffer instead of by re-concatenation. */
 const bigBulkByteLengthMin = 32 * 1024;
 
@@ -278,9 +280,18 @@ export class RequestParser {
    * request waits until the 64 KiB line limit rejects it. The same here, byte for byte.
    */
   private findTerminator(terminator: number): number {
-    const found = this.buffer.indexOf(terminator, this.pos);
+    const buffer = this.buffer;
+    // Most lines (`*3`, `$5`, `GET key`) are short: a plain scan allocates nothing.
+    const scanEnd = Math.min(buffer.length, this.pos + shortLineByteLength);
+    for (let i = this.pos; i < scanEnd; i++) {
+      const byte = buffer[i] as number;
+      if (byte === terminator) return i;
+      if (byte === 0) return -1;
+    }
+    if (scanEnd === buffer.length) return -1;
+    const found = buffer.indexOf(terminator, scanEnd);
     if (found === -1) return -1;
-    return this.buffer.subarray(this.pos, found).indexOf(0) === -1 ? found : -1;
+    return buffer.subarray(scanEnd, found).indexOf(0) === -1 ? found : -1;
   }
 
   private fail(replyText: string | null, reason: string = replyText ?? 'protocol error'): ProtocolError {

@@ -192,6 +192,9 @@ describe('RequestParser limits and errors', () => {
     expect(parseChunks([Buffer.from('*1\u0000\r\n')])).toEqual([]);
     expect(parseChunks([Buffer.from('*1\r\n$\u0000\r\n')])).toEqual([]);
     expect(parseChunks([Buffer.from('PI\u0000NG\r\n'), Buffer.alloc(64 * 1024, 'a')])).toEqual([errorOf('too big inline request')]);
+    // Long lines take another search path; the rule is the same.
+    expect(parseChunks([Buffer.from(`ECHO ${'a'.repeat(100)}\u0000b\r\nPING\r\n`)])).toEqual([]);
+    expect(parseChunks([Buffer.from(`ECHO ${'a'.repeat(100)}\r\nPING\r\n`)])).toEqual([['ECHO', 'a'.repeat(100)], ['PING']]);
     // Inside a bulk payload a NUL is ordinary data.
     expect(parseChunks([Buffer.from('*1\r\n$4\r\nPI\u0000G\r\n')])).toEqual([['PI\u0000G']]);
   });
