@@ -39,7 +39,7 @@ for (const entry of selected) {
   if (update && problems.length === 0) {
     entry.distinctStates = run.distinctStates;
     entry.depth = entry.expect === 'pass' ? run.depth : null;
-    entry.traceLength = entry.expect === 'pass' ? null : run.traceLength;
+    entry.traceLength = entry.expect === 'pass' || entry.mode.startsWith('liveness') ? null : run.traceLength;
   }
 }
 if (update) writeFileSync(join(specDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
