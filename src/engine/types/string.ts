@@ -104,20 +104,24 @@ export function readString(store: BlockStore, value: BlockIndex, resolve: BlockR
   const length = arena.u32[(byteOffset >>> 2) + VALUE_LENGTH_WORD]!;
   const inlineCapacity = arena.blockSizeBytes - VALUE_INLINE_BYTE;
   const start = byteOffset + VALUE_INLINE_BYTE;
-  if (length <= inlineCapacity) return arena.u8.slice(start, start + length);
-  // Inline part, then the chain walked without a callback (this is GET's hot path).
-  const out = new Uint8Array(length);
   const u8 = arena.u8;
+  const out = new Uint8Array(length);
+  const inlineLength = length < inlineCapacity ? length : inlineCapacity;
+  if (inlineLength > 64) out.set(u8.subarray(start, start + inlineLength));
+  else for (let i = 0; i < inlineLength; i++) out[i] = u8[start + i]!;
+  if (length <= inlineCapacity) return out;
+  // The chain, walked without a callback and copied by hand (this is GET's hot path).
   const u32 = arena.u32;
-  out.set(u8.subarray(start, start + inlineCapacity), 0);
   const dataBytes = store.chainDataBytes;
   let position = inlineCapacity;
   let blockIndex = u32[(byteOffset >>> 2) + VALUE_FIRST_WORD]! as BlockIndex;
   for (let step = 0; position < length; step++) {
     if (blockIndex === 0 || step > arena.blockCount) throw new Error('string chain shorter than its length');
     const chainOffset = arena.blockByteOffset(resolve(blockIndex));
-    const take = Math.min(dataBytes, length - position);
-    out.set(u8.subarray(chainOffset + 4, chainOffset + 4 + take), position);
+    const take = dataBytes < length - position ? dataBytes : length - position;
+    const from = chainOffset + 4;
+    if (take > 64) out.set(u8.subarray(from, from + take), position); // big blocks: one bulk copy
+    else for (let i = 0; i < take; i++) out[position + i] = u8[from + i]!;
     position += take;
     blockIndex = u32[chainOffset >>> 2]! as BlockIndex;
   }
