@@ -43,7 +43,7 @@ export class ReplyEncoder {
         this.writeBulk(value.value);
         return;
       case 'integer':
-        this.writeLine(':', String(value.value));
+        this.writeInteger(value.value);
         return;
       case 'null':
         this.writeAscii(protocol === 3 ? '_\r\n' : '$-1\r\n');
@@ -72,7 +72,7 @@ export class ReplyEncoder {
     match(value)
       .with({ kind: 'simple' }, (r) => this.writeLine('+', sanitizeLine(r.value)))
       .with({ kind: 'error' }, (r) => this.writeLine('-', sanitizeLine(r.message)))
-      .with({ kind: 'integer' }, (r) => this.writeLine(':', String(r.value)))
+      .with({ kind: 'integer' }, (r) => this.writeInteger(r.value))
       .with({ kind: 'bulk' }, (r) => this.writeBulk(r.value))
       .with({ kind: 'null' }, () => this.writeAscii(protocol === 3 ? '_\r\n' : '$-1\r\n'))
       .with({ kind: 'nullArray' }, () => this.writeAscii(protocol === 3 ? '_\r\n' : '*-1\r\n'))
@@ -107,6 +107,14 @@ export class ReplyEncoder {
       })
       .with({ kind: 'raw' }, (r) => this.writeBytes(r.bytes))
       .exhaustive();
+  }
+
+  private writeInteger(value: number | bigint): void {
+    // A fraction or a lost-precision number here is a bug in command code, never client input.
+    if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+      throw new RangeError(`integer reply ${value} is not a safe integer; use a bigint or a double reply`);
+    }
+    this.writeLine(':', String(value));
   }
 
   private writeAggregate(prefix: string, items: readonly Reply[], protocol: ProtocolVersion): void {

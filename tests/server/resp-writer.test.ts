@@ -44,6 +44,12 @@ describe('reply encoding', () => {
     );
   });
 
+  it('refuses an integer reply that is not a safe integer, a bug in command code', () => {
+    expect(() => encodeReply(reply.integer(1.5), 2)).toThrow(RangeError);
+    expect(() => encodeReply(reply.integer(2 ** 60), 2)).toThrow(RangeError);
+    expect(encodeReply(reply.integer(2n ** 60n), 2).toString()).toBe(':1152921504606846976\r\n');
+  });
+
   it('replaces CR and LF inside status and error lines so the stream stays in sync', () => {
     expect(wire(reply.error('ERR bad\r\nthing'), 2)).toBe('-ERR bad  thing\r\n');
     expect(wire(reply.simple('a\nb'), 3)).toBe('+a b\r\n');
