@@ -4,8 +4,11 @@ import { CommandError, reply } from '../server/index.ts';
 import { asBuffer, integerArg, option } from './args.ts';
 import { allKeys, define, noKeys, oneKey, type CommandDefinition } from './spec.ts';
 
-/** EXPIRE's NX | XX | GT | LT, with Redis 7.0's texts for the combinations it refuses. */
-export function parseExpireCondition(argv: readonly Buffer[], start: number): ExpireCondition | undefined {
+/**
+ * EXPIRE's NX | XX | GT | LT, with Redis 7.0's texts for the combinations it refuses. XX may come
+ * with GT or LT; the engine takes one condition, so the pair comes back as both.
+ */
+export function parseExpireConditions(argv: readonly Buffer[], start: number): Set<ExpireCondition> {
   const seen = new Set<string>();
   for (let i = start; i < argv.length; i++) {
     const word = option(argv[i]);
@@ -16,16 +19,19 @@ export function parseExpireCondition(argv: readonly Buffer[], start: number): Ex
     throw new CommandError('ERR NX and XX, GT or LT options at the same time are not compatible');
   }
   if (seen.has('GT') && seen.has('LT')) throw new CommandError('ERR GT and LT options at the same time are not compatible');
-  return (['NX', 'XX', 'GT', 'LT'] as const).find((word) => seen.has(word));
+  return seen as Set<ExpireCondition>;
 }
 
 type ExpireMethod = 'expire' | 'pexpire' | 'expireat' | 'pexpireat';
 
 function expireCommand(name: ExpireMethod, since: string, summary: string): CommandDefinition {
   return define(name, -3, ['write', 'fast'], oneKey, 'generic', since, summary, (ctx, client, argv) => {
-    const condition = parseExpireCondition(argv, 3);
+    const conditions = parseExpireConditions(argv, 3);
     const amount = integerArg(argv[2]!);
     const engine = ctx.host.engine;
+    // XX with LT: LT alone treats "no expiry" as infinite and would set one; XX forbids that.
+    if (conditions.has('XX') && conditions.has('LT') && engine.ttl(client.dbIndex, argv[1]!) === -1) return reply.integer(0);
+    const condition = (['NX', 'GT', 'LT', 'XX'] as const).find((word) => conditions.has(word));
     const done = match(name)
       .with('expire', () => engine.expire(client.dbIndex, argv[1]!, amount, condition))
       .with('pexpire', () => engine.pexpire(client.dbIndex, argv[1]!, amount, condition))

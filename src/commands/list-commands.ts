@@ -43,12 +43,21 @@ export const listCommands: CommandDefinition[] = [
     (ctx, client, argv) => bulkArray(ctx.host.engine.lrange(client.dbIndex, argv[1]!, integerArg(argv[2]!), integerArg(argv[3]!)))),
   define('lindex', 3, ['readonly'], oneKey, 'list', '1.0.0', 'Get an element from a list by its index',
     (ctx, client, argv) => {
+      // Redis looks the key up before it reads the index: a missing key answers nil even for "x".
+      const type = ctx.host.engine.type(client.dbIndex, argv[1]!);
+      if (type === 'none') return reply.null();
+      if (type !== 'list') throw new CommandError('WRONGTYPE Operation against a key holding the wrong kind of value');
       const element = ctx.host.engine.lindex(client.dbIndex, argv[1]!, integerArg(argv[2]!));
       return element === null ? reply.null() : reply.bulk(asBuffer(element));
     }),
   define('lset', 4, ['write', 'denyoom'], oneKey, 'list', '1.0.0', 'Set the value of an element in a list by its index',
     (ctx, client, argv) => {
-      ctx.host.engine.lset(client.dbIndex, argv[1]!, integerArg(argv[2]!), argv[3]!);
+      const engine = ctx.host.engine;
+      // Redis looks the key up (no such key, WRONGTYPE) before it reads the index.
+      const type = engine.type(client.dbIndex, argv[1]!);
+      if (type === 'none') throw new CommandError('ERR no such key');
+      if (type !== 'list') throw new CommandError('WRONGTYPE Operation against a key holding the wrong kind of value');
+      engine.lset(client.dbIndex, argv[1]!, integerArg(argv[2]!), argv[3]!);
       return reply.ok();
     }),
 ];

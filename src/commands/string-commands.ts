@@ -116,7 +116,12 @@ export const stringCommands: CommandDefinition[] = [
   define('decrby', 3, ['write', 'denyoom', 'fast'], oneKey, 'string', '1.0.0', 'Decrement the integer value of a key by the given number',
     (ctx, client, argv) => reply.integer(narrow(ctx.host.engine.decrby(client.dbIndex, argv[1]!, int64Arg(argv[2]!))))),
   define('incrbyfloat', 3, ['write', 'denyoom', 'fast'], oneKey, 'string', '2.6.0', 'Increment the float value of a key by the given amount',
-    (ctx, client, argv) => reply.bulk(ctx.host.engine.incrbyfloat(client.dbIndex, argv[1]!, floatArg(argv[2]!)))),
+    (ctx, client, argv) => {
+      // Redis checks the key's type before it reads the increment.
+      const type = ctx.host.engine.type(client.dbIndex, argv[1]!);
+      if (type !== 'none' && type !== 'string') throw new CommandError('WRONGTYPE Operation against a key holding the wrong kind of value');
+      return reply.bulk(ctx.host.engine.incrbyfloat(client.dbIndex, argv[1]!, floatArg(argv[2]!)));
+    }),
 ];
 
 function setWithTtl(engine: import('../engine/engine.ts').Engine, db: number, argv: Buffer[], unit: 'EX' | 'PX', command: string): Reply {

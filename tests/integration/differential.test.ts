@@ -126,7 +126,7 @@ describe('Sabre and redis-server answer the same random command sequences', () =
           expect({ command: sequence[i], reply: fromSabre[i] }).toEqual({ command: sequence[i], reply: fromRedis[i] });
         }
       }),
-      { numRuns: 300, seed: 7_000_001 },
+      { numRuns: 400, seed: 7_000_001 },
     );
   });
 });

@@ -39,7 +39,7 @@ const script: string[][] = [
   ['zrange', 'z', '(1', '+inf', 'byscore'], ['zrevrange', 'z', '0', '0'], ['zincrby', 'z', '0.1', 'one'], ['zrank', 'z', 'two'], ['zcard', 'z'],
   ['expire', 'greeting', '100'], ['ttl', 'greeting'], ['persist', 'greeting'], ['ttl', 'greeting'], ['type', 'h'], ['type', 'z'],
   ['exists', 'a', 'h', 'missing'], ['rename', 'a', 'a2'], ['del', 'a2', 'nothing'], ['unlink', 'n'], ['dbsize'],
-  ['object', 'encoding', 'l'], ['object', 'refcount', 'h'],
+  ['object', 'encoding', 'h'], ['object', 'refcount', 'h'],
   ['get', 'h'], ['hset', 'h', 'odd'], ['nosuchcommand', 'x'], ['set', 'k', 'v', 'nx', 'xx'], ['zadd', 'z', 'nx', 'xx', '1', 'a'],
   ['select', '2'], ['select', '99'],
 ];
