@@ -47,6 +47,8 @@ export interface TlcOptions {
   /** Extra TLC arguments, e.g. ['-dump', 'dot,actionlabels', file]. */
   extraArgs?: string[];
   module?: string;
+  /** Folder holding the module and config; spec/ by default. */
+  cwd?: string;
 }
 
 export function runTlc(configFile: string, options: TlcOptions = {}): TlcRun {
@@ -62,7 +64,7 @@ export function runTlc(configFile: string, options: TlcOptions = {}): TlcRun {
   let output: string;
   let exitCode: number;
   try {
-    output = execFileSync('java', args, { cwd: specDir, encoding: 'utf8', maxBuffer: 1 << 28 });
+    output = execFileSync('java', args, { cwd: options.cwd ?? specDir, encoding: 'utf8', maxBuffer: 1 << 28 });
     exitCode = 0;
   } catch (error) {
     const failed = error as { status?: number | null; stdout?: string; stderr?: string; message: string };
