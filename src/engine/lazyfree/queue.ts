@@ -28,6 +28,7 @@ export const Q = {
   freedObjects: H.lazyFreeState + 6, // u32, wraps
   inProgress: H.lazyFreeState + 7, // items popped by a freer and not yet finished or pushed back
   wake: H.lazyFreeState + 8, // bumped on every push; a worker freer waits on it
+  stopWorker: H.lazyFreeState + 9, // set by the host to stop a worker freer
 } as const;
 
 const ITEM_NEXT_WORD = 2;
@@ -122,6 +123,8 @@ export class LazyFreeQueue {
     while (freed < budgetBlocks) {
       const popped = this.pop();
       if (popped === null) break;
+      // The command thread may have grown the buffer since this thread's views were made.
+      this.store.arena.ensureViewsCover();
       const budget = { left: budgetBlocks - freed, freed: 0 };
       const rest = popped.kind === ItemKind.Value
         ? this.freeValueSome(popped.item, budget)
