@@ -21,14 +21,21 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function startRedisServer(port: number): Promise<ChildProcess> {
+async function startRedisServerOn(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
   await new Promise<void>((resolve, reject) => {
+    let exited = false;
     child.once('error', reject);
+    // redis-server exits at once when the port was taken between the probe and its bind.
+    child.once('exit', (code) => {
+      exited = true;
+      reject(new Error(`redis-server exited with code ${code} before accepting connections`));
+    });
     const deadline = Date.now() + 10_000;
     const attempt = () => {
+      if (exited) return;
       const socket = net.connect(port, '127.0.0.1', () => {
         socket.destroy();
         resolve();
@@ -38,6 +45,18 @@ async function startRedisServer(port: number): Promise<ChildProcess> {
     attempt();
   });
   return child;
+}
+
+/** A real redis-server on a free port; a new port is tried if another process took the probed one. */
+async function startRedisServer(): Promise<{ child: ChildProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { child: await startRedisServerOn(port), port };
+    } catch (error) {
+      if (attempt >= 3 || (error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
+    }
+  }
 }
 
 const requestPieces = [
@@ -64,8 +83,7 @@ describe('Sabre against redis-server, byte for byte', () => {
   let executor: MapExecutorDouble;
 
   beforeAll(async () => {
-    redisPort = await freePort();
-    redisProcess = await startRedisServer(redisPort);
+    ({ child: redisProcess, port: redisPort } = await startRedisServer());
     redisAdmin = new Redis({ port: redisPort, lazyConnect: true });
     await redisAdmin.connect();
     executor = new MapExecutorDouble();
