@@ -70,3 +70,42 @@ export function formatScore(score: number): string {
   if (score === -Infinity) return '-inf';
   return String(score);
 }
+
+const PLAIN_DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+/** Digits after the point that Redis keeps ("%.17Lf"). */
+const INCRBYFLOAT_FRACTION_DIGITS = 17;
+
+/**
+ * a + b for INCRBYFLOAT. Redis adds in long double and prints 17 decimals, so decimal inputs such
+ * as 0.1 + 0.2 come out as "0.3"; adding the decimal texts exactly (rounded to 17 decimals)
+ * reproduces that where a double sum would print 0.30000000000000004. Inputs with an exponent or
+ * infinities fall back to double arithmetic. Returns null when the result is not finite.
+ */
+export function addDecimalTexts(a: string, b: string): string | null {
+  const x = PLAIN_DECIMAL.exec(a);
+  const y = PLAIN_DECIMAL.exec(b);
+  if (x === null || y === null) {
+    const sum = Number(a) + Number(b);
+    return Number.isFinite(sum) ? formatIncrFloat(sum) : null;
+  }
+  const scale = Math.max((x[3] ?? '').length, (y[3] ?? '').length);
+  const scaled = (match: RegExpExecArray) => {
+    const digits = BigInt((match[2] ?? '0') + (match[3] ?? '').padEnd(scale, '0'));
+    return match[1] === '-' ? -digits : digits;
+  };
+  let sum = scaled(x) + scaled(y);
+  let fractionDigits = scale;
+  if (fractionDigits > INCRBYFLOAT_FRACTION_DIGITS) {
+    const divisor = 10n ** BigInt(fractionDigits - INCRBYFLOAT_FRACTION_DIGITS);
+    const half = divisor / 2n;
+    sum = sum >= 0n ? (sum + half) / divisor : -((-sum + half) / divisor);
+    fractionDigits = INCRBYFLOAT_FRACTION_DIGITS;
+  }
+  const negative = sum < 0n;
+  const digits = (negative ? -sum : sum).toString().padStart(fractionDigits + 1, '0');
+  const integerPart = digits.slice(0, digits.length - fractionDigits);
+  const fractionPart = digits.slice(digits.length - fractionDigits).replace(/0+$/, '');
+  const text = (negative ? '-' : '') + integerPart + (fractionPart.length > 0 ? `.${fractionPart}` : '');
+  if (!Number.isFinite(Number(text))) return null;
+  return text === '-0' ? '0' : text;
+}

@@ -168,3 +168,32 @@ describe('strings', () => {
     expect(engine.get(0, b('big'))).toEqual(expected);
   });
 });
+
+describe('INCRBYFLOAT', () => {
+  it('prints results the way Redis does for decimal inputs', () => {
+    const { engine } = checkedEngine();
+    expect(engine.incrbyfloat(0, b('f'), 0.1)).toBe('0.1');
+    expect(engine.incrbyfloat(0, b('f'), 0.2)).toBe('0.3');
+    expect(engine.incrbyfloat(0, b('f'), -0.3)).toBe('0');
+    engine.set(0, b('e'), b('5.0e3'));
+    expect(engine.incrbyfloat(0, b('e'), 2)).toBe('5002');
+    engine.set(0, b('big'), b('1.5'));
+    expect(engine.incrbyfloat(0, b('big'), 3e20)).toBe('300000000000000000001.5');
+    engine.set(0, b('inf'), b('1.7976931348623157e308'));
+    expect(() => engine.incrbyfloat(0, b('inf'), 1.7976931348623157e308)).toThrow('ERR increment would produce NaN or Infinity');
+    expect(s(engine.get(0, b('inf')))).toBe('1.7976931348623157e308');
+  });
+
+  it('agrees with exact decimal arithmetic on random decimal inputs', () => {
+    fc.assert(fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 6 }), (x, y, places) => {
+      const { engine } = checkedEngine();
+      const scale = 10 ** places;
+      const a = x / scale;
+      const c = y / scale;
+      engine.incrbyfloat(0, b('k'), a);
+      const result = engine.incrbyfloat(0, b('k'), c);
+      expect(Number(result)).toBeCloseTo(a + c, 6);
+      expect(result).toBe(String((x + y) / scale).includes('e') ? result : String(Number(((x + y) / scale).toFixed(places))));
+    }));
+  });
+});

@@ -1,7 +1,7 @@
 import type { Core } from '../core.ts';
 import { Errors } from '../errors.ts';
 import { NULL_BLOCK, type BlockIndex, type DbIndex } from '../ids.ts';
-import { fitsInt64, formatIncrFloat, parseDouble, parseInt64, utf8 } from '../numbers.ts';
+import { addDecimalTexts, bytesToLatin1, fitsInt64, parseDouble, parseInt64, utf8 } from '../numbers.ts';
 import { Encoding, EXPIRE_AT_MAX_MS, setValueExpireAtMs, valueExpireAtMs, valueType, ValueType } from '../object.ts';
 import {
   createString, encodingForNewString, overwriteInlineString, readString, readStringRange, STRING_MAX_BYTES,
@@ -162,16 +162,18 @@ export function incrby(core: Core, db: DbIndex, key: Uint8Array, delta: bigint):
 }
 
 export function incrbyfloat(core: Core, db: DbIndex, key: Uint8Array, increment: number): string {
+  if (!Number.isFinite(increment)) throw Errors.nanOrInfinity();
   const value = core.lookupTyped(db, key, ValueType.String);
-  let current = 0;
+  let currentText = '0';
   if (value !== NULL_BLOCK) {
-    const parsed = parseDouble(readString(core.store, value));
-    if (parsed === null) throw Errors.notFloat();
-    current = parsed;
+    const bytes = readString(core.store, value);
+    if (parseDouble(bytes) === null) throw Errors.notFloat();
+    currentText = bytesToLatin1(bytes);
   }
-  const next = current + increment;
-  if (!Number.isFinite(next)) throw Errors.nanOrInfinity();
-  const text = formatIncrFloat(next);
+  // String(increment) is the shortest text that reads back as the same double: the client's literal
+  // in the usual case, so the decimal addition sees what the client typed.
+  const text = addDecimalTexts(currentText, String(increment));
+  if (text === null) throw Errors.nanOrInfinity();
   writeSmallString(core, db, key, value, utf8(text), encodingForNewString(utf8(text)));
   return text;
 }
