@@ -13,6 +13,10 @@ describe('OBJECT', () => {
     expect(engine.objectEncoding(0, b('emb'))).toBe('embstr');
     expect(engine.objectEncoding(0, b('raw'))).toBe('raw');
     expect(engine.objectEncoding(0, b('appended'))).toBe('raw');
+    engine.incr(0, b('counter'));
+    expect(engine.objectEncoding(0, b('counter'))).toBe('int');
+    engine.incrbyfloat(0, b('float'), 2);
+    expect(engine.objectEncoding(0, b('float'))).toBe('embstr');
     engine.sadd(0, b('ints'), [b('1'), b('2')]);
     expect(engine.objectEncoding(0, b('ints'))).toBe('intset');
     engine.sadd(0, b('ints'), [b('x')]);

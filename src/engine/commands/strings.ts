@@ -4,7 +4,7 @@ import { NULL_BLOCK, type BlockIndex, type DbIndex } from '../ids.ts';
 import { addDecimalTexts, bytesToLatin1, fitsInt64, parseDouble, parseInt64, utf8 } from '../numbers.ts';
 import { Encoding, EXPIRE_AT_MAX_MS, setValueExpireAtMs, valueExpireAtMs, valueType, ValueType } from '../object.ts';
 import {
-  createString, encodingForNewString, overwriteInlineString, readString, readStringRange, STRING_MAX_BYTES,
+  createString, EMBSTR_MAX_BYTES, overwriteInlineString, readString, readStringRange, STRING_MAX_BYTES,
   stringBlocksFor, stringBlocksTouched, stringGrowthBlocks, stringInlineCapacity, stringLength, writeStringAt,
 } from '../types/string.ts';
 
@@ -174,7 +174,8 @@ export function incrbyfloat(core: Core, db: DbIndex, key: Uint8Array, increment:
   // in the usual case, so the decimal addition sees what the client typed.
   const text = addDecimalTexts(currentText, String(increment));
   if (text === null) throw Errors.nanOrInfinity();
-  writeSmallString(core, db, key, value, utf8(text), encodingForNewString(utf8(text)));
+  // Redis stores the printed result as a plain string object, never as an int.
+  writeSmallString(core, db, key, value, utf8(text), text.length <= EMBSTR_MAX_BYTES ? Encoding.EmbStr : Encoding.Raw);
   return text;
 }
 
