@@ -86,7 +86,6 @@ export function configCommand(ctx: CommandContext): CommandSpec {
         (c) => {
           c.stats.commandsProcessed = 0;
           c.stats.expiredKeys = 0;
-          c.stats.lazyfreedObjects = 0;
           return reply.ok();
         })),
       bind(ctx, define('help', 2, ['loading', 'stale'], noKeys, 'server', '5.0.0', 'Show helpful text about the different subcommands',

@@ -1,4 +1,5 @@
 import { Engine, type EngineOptions } from '../engine/engine.ts';
+import { EngineError } from '../engine/errors.ts';
 import type { SabreServer } from '../server/index.ts';
 import type { Persistence } from './persistence.ts';
 import type { Settings } from './settings.ts';
@@ -12,8 +13,13 @@ export class EngineHost {
   engine: Engine;
   restartCount = 0;
 
-  constructor(private readonly options: EngineOptions) {
+  constructor(readonly options: EngineOptions) {
     this.engine = new Engine(options);
+  }
+
+  /** Puts an engine built elsewhere (loaded from an RDB) in place of the current one. */
+  replaceEngine(engine: Engine): void {
+    this.engine = engine;
   }
 
   /**
@@ -22,6 +28,8 @@ export class EngineHost {
    * write is already in the buffer. SCAN cursors issued before are forgotten (they are JS state).
    */
   restartLogic(): Engine {
+    // The dump's progress (cursor, held blocks, copies) is state of the Engine object.
+    if (this.engine.dumping) throw new EngineError('ERR cannot restart the command logic while a background save runs');
     const buffer = this.engine.sharedBuffer;
     const { sharedBuffer: _unused, ...rest } = this.options;
     this.engine = new Engine({ ...rest, sharedBuffer: buffer });
@@ -35,8 +43,6 @@ export interface Stats {
   /** Writes since the last successful save (Redis's `dirty`). */
   dirty: number;
   expiredKeys: number;
-  /** Keys freed by UNLINK / FLUSH ... ASYNC (through whichever path did it). */
-  lazyfreedObjects: number;
   startedAtMs: number;
 }
 

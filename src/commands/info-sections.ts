@@ -21,6 +21,9 @@ function humanBytes(bytes: number): string {
 export function infoSections(ctx: CommandContext): InfoSection[] {
   const engine = ctx.host.engine;
   const usage = engine.memoryUsage();
+  const lazy = engine.lazyFreeCounters();
+  const dump = engine.dumping ? engine.dumpCounters() : null;
+  const lastDump = ctx.persistence.lastDump?.counters ?? null;
   const persistence = ctx.persistence;
   const nowMs = Date.now();
   const usedBytes = usage.liveBlocks * usage.blockSizeBytes;
@@ -50,7 +53,7 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
         ['maxmemory_human', humanBytes(ctx.settings.maxmemory)],
         ['maxmemory_policy', 'noeviction'],
         ['sabre_buffer_bytes', usage.bufferByteLength],
-        ['lazyfree_pending_objects', 0],
+        ['lazyfree_pending_objects', lazy.pendingObjects],
       ],
     },
     {
@@ -59,13 +62,18 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
         ['loading', 0],
         ['async_loading', 0],
         ['rdb_changes_since_last_save', ctx.stats.dirty],
-        ['rdb_bgsave_in_progress', persistence.saveInProgress ? 1 : 0],
+        ['rdb_bgsave_in_progress', persistence.currentKind === 'bgsave' ? 1 : 0],
+        ['rdb_save_in_progress', persistence.saveInProgress ? 1 : 0],
         ['rdb_last_save_time', persistence.lastSaveUnixSec],
         ['rdb_last_bgsave_status', persistence.lastSaveStatus],
         ['rdb_last_bgsave_time_sec', persistence.lastSaveDurationSec],
         ['rdb_current_bgsave_time_sec', persistence.saveInProgress ? Math.round((nowMs - persistence.saveStartedAtMs) / 1000) : -1],
         ['rdb_saves', persistence.savesCompleted],
-        ['sabre_bgsave_available', 0],
+        ['sabre_dump_copies_held', dump?.copiesHeld ?? 0],
+        ['sabre_dump_keys_written', dump?.keysWritten ?? 0],
+        ['sabre_last_dump_copies_made', lastDump?.copiesMade ?? 0],
+        ['sabre_last_dump_peak_copies', lastDump?.peakCopies ?? 0],
+        ['sabre_last_dump_forced_steps', lastDump?.forcedSteps ?? 0],
         ['aof_enabled', 0],
         ['aof_rewrite_in_progress', 0],
       ],
@@ -82,9 +90,10 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
     {
       name: 'lazyfree',
       fields: [
-        ['lazyfree_available', 0],
-        ['lazyfree_pending_objects', 0],
-        ['lazyfreed_objects', ctx.stats.lazyfreedObjects],
+        ['lazyfree_pending_objects', lazy.pendingObjects],
+        ['lazyfree_pending_blocks_estimate', lazy.pendingBlocksEstimate],
+        ['lazyfreed_objects', lazy.freedObjects],
+        ['lazyfreed_blocks', lazy.freedBlocks],
         ['lazy_queued_blocks', usage.lazyQueuedBlocks],
       ],
     },

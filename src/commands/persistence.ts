@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { readRdbFile, saveRdbAtomically } from '../rdb/index.ts';
+import type { EngineOptions } from '../engine/engine.ts';
+import { dumpToFile, loadRdbFile, type DumpFileResult } from '../engine/snapshot/dump-file.ts';
+import { saveRdbAtomically } from '../rdb/index.ts';
 import type { EngineHost, Stats } from './context.ts';
-import { encodeDatasetRdb, loadEntries } from './rdb-dataset.ts';
+import { encodeDatasetRdb } from './rdb-dataset.ts';
 import type { Settings } from './settings.ts';
 
 export type SaveStatus = 'ok' | 'err';
@@ -18,17 +20,18 @@ export class SaveInProgressError extends Error {
   }
 }
 
-/**
- * BGSAVE's engine side (a copy-on-write dump: src/engine/snapshot) was not in the tree when this
- * server was built, so background saving is refused instead of faked with a blocking save.
- */
-export const backgroundSaveUnavailableText =
-  'ERR Background saving is unavailable: the engine has no copy-on-write dump (src/engine/snapshot) yet; use SAVE';
+export type SaveKind = 'save' | 'bgsave';
+
+/** Blocks each dump step reads before commands get the event loop again. */
+const dumpStepBlocks = 512;
 
 /**
- * SAVE, the save rules, LASTSAVE and the rdb_* INFO fields. A save encodes the dataset in one
- * synchronous step (a point-in-time copy; commands wait) and then writes the file asynchronously
- * with the atomic temp-file-and-rename, while commands run again.
+ * SAVE, BGSAVE, the save rules, LASTSAVE and the rdb_* INFO fields.
+ *
+ * SAVE encodes the dataset in one synchronous step (commands wait, as with Redis's SAVE) and then
+ * writes the file with the atomic temp-file-and-rename. BGSAVE is the engine's fork-less
+ * copy-on-write dump (src/engine/snapshot, dumpToFile): the file holds the dataset as of the BGSAVE
+ * command while commands keep running between dump steps.
  */
 export class Persistence {
   lastSaveUnixSec = Math.floor(Date.now() / 1000);
@@ -38,6 +41,11 @@ export class Persistence {
   saveStartedAtMs = 0;
   savesCompleted = 0;
   lastError: string | null = null;
+  /** What the last completed BGSAVE's dump reported (copies made, peak copies held...). */
+  lastDump: DumpFileResult | null = null;
+  currentKind: SaveKind | null = null;
+  /** BGSAVE SCHEDULE while a save runs: start one as soon as it ends. */
+  bgsaveScheduled = false;
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -55,14 +63,39 @@ export class Persistence {
   async save(): Promise<void> {
     if (this.writing !== null) throw new SaveInProgressError();
     const startedAtMs = Date.now();
-    const dirtyAtStart = this.stats.dirty;
     const chunks = encodeDatasetRdb(this.host.engine, { compress: this.settings.rdbcompression, nowMs: startedAtMs });
     const target = this.rdbPath();
+    await this.track('save', startedAtMs, async () => {
+      await mkdir(path.dirname(target), { recursive: true });
+      await saveRdbAtomically(target, chunks);
+    });
+  }
+
+  /**
+   * BGSAVE: begins the copy-on-write dump now (the snapshot instant) and returns; the promise it
+   * gives settles when the file is in place. Throws SaveInProgressError when a save runs.
+   */
+  bgsave(): { done: Promise<void> } {
+    if (this.writing !== null) throw new SaveInProgressError();
+    const target = this.rdbPath();
+    mkdirSync(path.dirname(target), { recursive: true });
+    const startedAtMs = Date.now();
+    // dumpToFile runs DumpBegin before its first await: the snapshot is the dataset at this call.
+    const dumping = dumpToFile(this.host.engine, target, { stepBlocks: dumpStepBlocks });
+    const done = this.track('bgsave', startedAtMs, async () => {
+      this.lastDump = await dumping;
+    });
+    return { done };
+  }
+
+  /** Runs one save's writing phase and keeps the counters Redis reports. */
+  private track(kind: SaveKind, startedAtMs: number, write: () => Promise<void>): Promise<void> {
+    const dirtyAtStart = this.stats.dirty;
     this.saveStartedAtMs = startedAtMs;
+    this.currentKind = kind;
     const writing = (async () => {
       try {
-        await mkdir(path.dirname(target), { recursive: true });
-        await saveRdbAtomically(target, chunks);
+        await write();
         this.stats.dirty -= dirtyAtStart;
         this.lastSaveUnixSec = Math.floor(Date.now() / 1000);
         this.lastSaveStatus = 'ok';
@@ -76,10 +109,17 @@ export class Persistence {
       } finally {
         this.lastSaveDurationSec = Math.round((Date.now() - startedAtMs) / 1000);
         this.writing = null;
+        this.currentKind = null;
+        if (this.bgsaveScheduled) {
+          this.bgsaveScheduled = false;
+          setImmediate(() => {
+            if (this.writing === null) this.bgsave().done.catch(() => undefined);
+          });
+        }
       }
     })();
     this.writing = writing;
-    await writing;
+    return writing;
   }
 
   /** Waits for a save being written, if any (SHUTDOWN, tests). */
@@ -87,12 +127,18 @@ export class Persistence {
     await this.writing?.catch(() => undefined);
   }
 
-  /** Loads the RDB if it exists. The file is decoded and its checksum verified before anything is put in the engine. */
-  async loadIfPresent(): Promise<{ loaded: number; expiredSkipped: number } | null> {
+  /**
+   * Loads the RDB if it exists, streaming it into a NEW engine that replaces the host's only once
+   * the whole file, checksum included, was read: a corrupt file leaves nothing half-loaded.
+   */
+  async loadIfPresent(engineOptions: EngineOptions): Promise<{ keys: number } | null> {
     const file = this.rdbPath();
     if (!existsSync(file)) return null;
-    const decoded = await readRdbFile(file);
-    return loadEntries(this.host.engine, decoded.entries);
+    const loaded = await loadRdbFile(file, engineOptions);
+    this.host.replaceEngine(loaded);
+    let keys = 0;
+    for (let db = 0; db < 16; db++) keys += loaded.dbsize(db);
+    return { keys };
   }
 
   /** Whether a `save <seconds> <changes>` rule is due now. */
@@ -107,7 +153,7 @@ export class Persistence {
   startRuleTimer(onError: (error: unknown) => void, intervalMs = 1000): void {
     this.stopRuleTimer();
     this.timer = setInterval(() => {
-      if (this.ruleDue(Date.now())) this.save().catch(onError);
+      if (this.ruleDue(Date.now())) this.bgsave().done.catch(onError);
     }, intervalMs);
     this.timer.unref();
   }

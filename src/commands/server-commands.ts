@@ -2,7 +2,6 @@ import { CommandError, reply, type CommandSpec, type Reply } from '../server/ind
 import { option, Texts } from './args.ts';
 import type { CommandContext, ShutdownMode } from './context.ts';
 import { flushAllAsync, flushDatabaseAsync, unlinkKeys } from './lazy-free-path.ts';
-import { backgroundSaveUnavailableText } from './persistence.ts';
 import { allKeys, bind, define, noKeys, type CommandDefinition } from './spec.ts';
 
 /** FLUSHALL/FLUSHDB's optional ASYNC | SYNC. */
@@ -54,9 +53,18 @@ export const serverCommands: CommandDefinition[] = [
   define('save', 1, ['admin', 'noscript', 'no_multi'], noKeys, 'server', '1.0.0', 'Synchronously save the dataset to disk',
     (ctx) => ctx.persistence.save().then(() => reply.ok(), saveErrorReply)),
   define('bgsave', -1, ['admin', 'noscript'], noKeys, 'server', '1.0.0', 'Asynchronously save the dataset to disk',
-    (_ctx, _client, argv) => {
+    (ctx, _client, argv) => {
       if (argv.length > 2 || (argv.length === 2 && option(argv[1]) !== 'SCHEDULE')) throw new CommandError(Texts.syntax);
-      return reply.error(backgroundSaveUnavailableText);
+      const persistence = ctx.persistence;
+      if (persistence.saveInProgress) {
+        if (argv.length === 2) {
+          persistence.bgsaveScheduled = true;
+          return reply.simple('Background saving scheduled');
+        }
+        return reply.error('ERR Background save already in progress');
+      }
+      persistence.bgsave().done.catch((error: unknown) => console.error('sabre: BGSAVE failed:', error));
+      return reply.simple('Background saving started');
     }),
   define('lastsave', 1, ['loading', 'stale', 'fast'], noKeys, 'server', '1.0.0', 'Get the UNIX time stamp of the last successful save to disk',
     (ctx) => reply.integer(ctx.persistence.lastSaveUnixSec)),

@@ -1,8 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { BLOCKS_PER_GROUP, META_BYTES_PER_BLOCK } from '../engine/arena.ts';
+import type { EngineOptions } from '../engine/engine.ts';
 import { startServer, type SabreServer } from '../server/index.ts';
 import { EngineHost, type CommandContext, type ShutdownMode, type Stats } from './context.ts';
 import { sabreCommands, sabreExecutor } from './index.ts';
+import { startFreer } from './lazy-free-path.ts';
 import { Persistence } from './persistence.ts';
 import type { Settings } from './settings.ts';
 
@@ -37,8 +39,12 @@ export function maxBlocksFor(settings: Settings): number {
   return Math.max(blocks, 16 * BLOCKS_PER_GROUP);
 }
 
+function engineOptionsFor(settings: Settings): EngineOptions {
+  return { blockSizeBytes: settings.blockSizeBytes, maxBlocks: maxBlocksFor(settings), initialBlocks: 16 * 1024 };
+}
+
 function newHost(settings: Settings): EngineHost {
-  return new EngineHost({ blockSizeBytes: settings.blockSizeBytes, maxBlocks: maxBlocksFor(settings), initialBlocks: 16 * 1024 });
+  return new EngineHost(engineOptionsFor(settings));
 }
 
 /**
@@ -48,12 +54,12 @@ function newHost(settings: Settings): EngineHost {
 export async function startSabre(settings: Settings, options: StartOptions = {}): Promise<SabreInstance> {
   const log = options.log ?? ((line: string) => console.log(line));
   await mkdir(settings.dir, { recursive: true });
-  const stats: Stats = { commandsProcessed: 0, dirty: 0, expiredKeys: 0, lazyfreedObjects: 0, startedAtMs: Date.now() };
+  const stats: Stats = { commandsProcessed: 0, dirty: 0, expiredKeys: 0, startedAtMs: Date.now() };
   let host = newHost(settings);
   let persistence = new Persistence(host, settings, stats);
   try {
-    const loaded = await persistence.loadIfPresent();
-    if (loaded !== null) log(`DB loaded from disk: ${loaded.loaded} keys from ${persistence.rdbPath()} (${loaded.expiredSkipped} expired keys skipped)`);
+    const loaded = await persistence.loadIfPresent(engineOptionsFor(settings));
+    if (loaded !== null) log(`DB loaded from disk: ${loaded.keys} keys from ${persistence.rdbPath()}`);
   } catch (error) {
     const message = `cannot load ${persistence.rdbPath()}: ${error instanceof Error ? error.message : String(error)}`;
     if (settings.onBadRdb === 'exit') {
@@ -69,7 +75,9 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   let stopping: Promise<void> | null = null;
   const timers: NodeJS.Timeout[] = [];
 
+  let freer: { stop(): void } | null = null;
   const closeEverything = async () => {
+    freer?.stop();
     for (const timer of timers) clearInterval(timer);
     persistence.stopRuleTimer();
     await persistence.settled();
@@ -86,6 +94,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     shutdown: async (mode) => {
       if (stopping !== null) return;
       const mustSave = mode === 'save' || (mode === 'default' && settings.save.length > 0);
+      // A BGSAVE still running is let finish; then the final save (as Redis, which kills the child and saves).
       await persistence.settled();
       if (mustSave) await persistence.save();
       log(mode === 'nosave' || !mustSave ? 'Shutting down without saving' : `DB saved on disk, shutting down`);
@@ -111,6 +120,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   // With --port 0 the system picked one; CONFIG GET port reports it.
   settings.port = server.port;
 
+  freer = startFreer(() => context.host.engine);
   persistence.startRuleTimer((error) => log(`Background save failed: ${error instanceof Error ? error.message : String(error)}`));
   const expireTimer = setInterval(() => {
     const result = context.host.engine.activeExpireStep(200);

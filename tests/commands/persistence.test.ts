@@ -96,7 +96,7 @@ describe('SAVE and loading', () => {
     client.disconnect();
   });
 
-  it('saves on a save rule, counts changes and refuses BGSAVE without the copy-on-write dump', async () => {
+  it('runs a BGSAVE on a save rule and counts changes', async () => {
     const sabre = await startTestSabre({ save: [{ seconds: 1, changes: 3 }] });
     started.push(sabre);
     const client = new Redis({ port: sabre.port });
@@ -114,8 +114,37 @@ describe('SAVE and loading', () => {
     expect(info).toMatch(/rdb_changes_since_last_save:0\r\n/);
     expect(info).toMatch(/rdb_last_bgsave_status:ok\r\n/);
     expect(info).toMatch(/rdb_saves:1\r\n/);
-    await expect(client.bgsave()).rejects.toThrow('ERR Background saving is unavailable');
     client.disconnect();
+  });
+
+  it('writes with BGSAVE the dataset as of the command while writes go on, and a real redis-server loads it', async () => {
+    const sabre = await startTestSabre();
+    started.push(sabre);
+    const client = new Redis({ port: sabre.port });
+    await fill(client);
+    const pipeline = client.pipeline();
+    for (let i = 0; i < 30_000; i++) pipeline.set(`bulk:${i}`, `value-${i}`);
+    for (let i = 0; i < 200; i++) pipeline.rpush('biglist', ...Array.from({ length: 100 }, (_, j) => `${i}-${j}`));
+    await pipeline.exec();
+    const expected = await dumpKeyspace(client);
+    // The writes are sent in the same packet as BGSAVE: they run between dump steps.
+    const during = client.pipeline().bgsave().set('foo', 'baz').set('bulk:7', 'changed').del('biglist').rpush('list', 'more').hset('hash', 'a', 'changed').flushdb();
+    for (let i = 0; i < 2000; i++) during.set(`later:${i}`, 'x');
+    const results = await during.exec();
+    expect(results![0]).toEqual([null, 'Background saving started']);
+    expect(await client.bgsave().catch((error: Error) => error.message)).toBe('ERR Background save already in progress');
+    const deadline = Date.now() + 60_000;
+    while (/rdb_bgsave_in_progress:1/.test(await client.info('persistence')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const info = await client.info('persistence');
+    expect(info).toMatch(/rdb_last_bgsave_status:ok/);
+    expect(Number(/sabre_last_dump_copies_made:(\d+)/.exec(info)?.[1])).toBeGreaterThan(0);
+    expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
+    client.disconnect();
+    const redis = await startRedis(sabre.dir, 'dump.rdb', ['--sanitize-dump-payload', 'yes']);
+    started.push(redis);
+    const redisClient = new Redis({ port: redis.port });
+    expect(await dumpKeyspace(redisClient)).toEqual(expected);
+    redisClient.disconnect();
   });
 
   it('saves on SHUTDOWN SAVE and stops', async () => {

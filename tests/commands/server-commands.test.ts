@@ -125,3 +125,40 @@ describe('data/logic separation', () => {
     admin.disconnect();
   });
 });
+
+describe('lazy free through UNLINK and FLUSHALL ASYNC', () => {
+  let sabre: TestSabre;
+  beforeAll(async () => {
+    sabre = await startTestSabre();
+  });
+  afterAll(async () => {
+    await sabre.stop();
+  });
+
+  it('queues big values for the freer, frees them between commands, and keeps serving', async () => {
+    const client = new Redis({ port: sabre.port });
+    const members = Array.from({ length: 20_000 }, (_, i) => `member-${i}`);
+    for (let i = 0; i < 5; i++) await client.sadd(`big:${i}`, ...members);
+    await client.set('small', 'v');
+    const liveBefore = Number(/live_blocks:(\d+)/.exec(await client.info('blocks'))?.[1]);
+    expect(await client.unlink('big:0', 'big:1', 'small', 'missing')).toBe(3);
+    expect(await client.exists('big:0', 'big:1', 'small')).toBe(0);
+    expect(await client.scard('big:2')).toBe(20_000);
+    expect(await client.flushall('ASYNC')).toBe('OK');
+    expect(await client.dbsize()).toBe(0);
+    expect(await client.set('after', 'flush')).toBe('OK');
+    const deadline = Date.now() + 30_000;
+    let info = await client.info('lazyfree');
+    while (!/lazyfree_pending_objects:0\r\n/.test(info) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      info = await client.info('lazyfree');
+    }
+    expect(info).toMatch(/lazyfree_pending_objects:0\r\n/);
+    expect(Number(/lazyfreed_objects:(\d+)/.exec(info)?.[1])).toBeGreaterThanOrEqual(2);
+    const liveAfter = Number(/live_blocks:(\d+)/.exec(await client.info('blocks'))?.[1]);
+    expect(liveAfter).toBeLessThan(liveBefore / 10);
+    expect(await client.get('after')).toBe('flush');
+    expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
+    client.disconnect();
+  });
+});

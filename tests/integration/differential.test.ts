@@ -37,7 +37,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   c(word('INCR'), key), c(word('DECR'), key), c(word('INCRBY'), key, int), c(word('DECRBY'), key, int),
   c(word('INCRBYFLOAT'), key, fc.constantFrom('1', '-2', '0.5', '2.5', 'x', 'inf')),
   c(word('SETNX'), key, value), c(word('GETSET'), key, value), c(word('GETDEL'), key),
-  c(word('DEL'), many(key)), c(word('EXISTS'), many(key)), c(word('TYPE'), key),
+  c(word('DEL'), many(key)), c(word('UNLINK'), many(key)), c(word('EXISTS'), many(key)), c(word('TYPE'), key),
   c(word('EXPIRE'), key, fc.constantFrom('100', '1000', '-1', 'x'), options('NX', 'XX', 'GT', 'LT')),
   c(word('TTL'), key), c(word('PERSIST'), key), c(word('RENAME'), key, key), c(word('RENAMENX'), key, key),
   c(word('HSET'), key, many(fc.tuple(member, value).map(([f, v]) => [f, v])).map((pairs) => pairs.flat())),
@@ -60,7 +60,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   c(fc.constantFrom('LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX'), key, many(value)),
   c(fc.constantFrom('LPOP', 'RPOP'), key), c(fc.constantFrom('LPOP', 'RPOP'), key, smallCount),
   c(word('LLEN'), key), c(word('LRANGE'), key, int, int), c(word('LINDEX'), key, int), c(word('LSET'), key, int, value),
-  c(word('DBSIZE')), c(word('SELECT'), fc.constantFrom('0', '1', '16')),
+  c(word('DBSIZE')), c(word('SELECT'), fc.constantFrom('0', '1', '16')), c(word('FLUSHDB'), fc.constantFrom(['ASYNC'], ['SYNC'], [])),
   c(fc.constantFrom('GET', 'HSET', 'ZADD', 'LPUSH', 'EXPIRE', 'SET')),
   c(word('NOSUCH'), key),
 );
