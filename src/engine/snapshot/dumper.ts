@@ -5,7 +5,7 @@ import { assert } from '../errors.ts';
 import { NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
 import type { BlockStore, BlockWriteHooks } from '../store.ts';
 import type { Tracer } from '../trace.ts';
-import { RdbEncoder } from '../../rdb/encoder.ts';
+import { concatBytes, RdbEncoder } from '../../rdb/encoder.ts';
 import { ValueCursor, type DumpReadContext } from './value-cursor.ts';
 
 /** What the dump hands back when it is done with detached objects (lazy free decides how to free them). */
@@ -30,6 +30,8 @@ export interface DumpCounters {
   peakCopies: number;
   copiesMade: number;
   heldBlocks: number;
+  /** Most blocks held at once (copies + blocks the writer let go of): the dump's extra memory. */
+  peakExtraBlocks: number;
   keysWritten: number;
   bytesEmitted: number;
   forcedSteps: number;
@@ -76,8 +78,13 @@ export class Dumper implements BlockWriteHooks {
   private selectedDb = -1;
   private encoder: RdbEncoder | null = null;
   private sink: ((chunk: Uint8Array) => void) | null = null;
-  private stats = { peakCopies: 0, copiesMade: 0, keysWritten: 0, forcedSteps: 0 };
+  private stats = { peakCopies: 0, copiesMade: 0, keysWritten: 0, forcedSteps: 0, peakExtraBlocks: 0 };
   private stepping = false;
+  private minChunkBytes = 0;
+  private pendingChunks: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** Rank of the live walk's next key, valid only inside one DumpStep (no write can move ranks there). */
+  private liveRank = -1;
   readonly resolve: BlockResolver;
   private readonly readContext: DumpReadContext;
 
@@ -120,7 +127,7 @@ export class Dumper implements BlockWriteHooks {
   counters(): DumpCounters {
     return {
       dumping: this.active, epoch: this.epoch, copiesHeld: this.copyOwners.size, peakCopies: this.stats.peakCopies,
-      copiesMade: this.stats.copiesMade, heldBlocks: this.held.size, keysWritten: this.stats.keysWritten,
+      copiesMade: this.stats.copiesMade, heldBlocks: this.held.size, peakExtraBlocks: this.stats.peakExtraBlocks, keysWritten: this.stats.keysWritten,
       bytesEmitted: this.encoder?.bytesEmitted ?? 0, forcedSteps: this.stats.forcedSteps,
     };
   }
@@ -134,16 +141,21 @@ export class Dumper implements BlockWriteHooks {
     this.epoch = Atomics.add(u32, H.dumpEpoch, 1) + 1;
     this.active = true;
     this.sink = sink;
-    this.encoder = new RdbEncoder({ minChunkBytes });
+    // The dump coalesces output itself (not the encoder) so that the header leaves at once.
+    this.encoder = new RdbEncoder();
+    this.minChunkBytes = minChunkBytes;
+    this.pendingChunks = [];
+    this.pendingBytes = 0;
     this.sizesAtBegin = [];
     for (let db = 0; db < DATABASE_COUNT; db++) this.sizesAtBegin.push(this.core.keyspace.size(db));
     this.dbsStarted = new Set();
     this.selectedDb = -1;
     this.liveDb = 0;
     this.liveLastKey = null;
-    this.stats = { peakCopies: 0, copiesMade: 0, keysWritten: 0, forcedSteps: 0 };
+    this.stats = { peakCopies: 0, copiesMade: 0, keysWritten: 0, forcedSteps: 0, peakExtraBlocks: 0 };
     this.tracer?.({ action: 'DumpBegin', epoch: this.epoch });
     this.emit(this.encoder.header({ usedMemBytes: u32[H.liveBlocks]! * this.store.arena.blockSizeBytes }));
+    this.flushOutput();
   }
 
   // ---- spec: CowDump.tla DumpStep / DumpEnd ----------------------------------------------------
@@ -152,6 +164,7 @@ export class Dumper implements BlockWriteHooks {
   dumpStep(budgetBlocks: number): boolean {
     assert(!this.stepping, 'DumpStep re-entered');
     this.stepping = true;
+    this.liveRank = -1;
     try {
       let budget = budgetBlocks;
       while (this.active && budget > 0) {
@@ -178,6 +191,7 @@ export class Dumper implements BlockWriteHooks {
   private dumpEnd(): void {
     assert(this.current === null && this.heldEntries.size === 0, 'DumpEnd with keys left');
     this.emit(this.encoder!.finish());
+    this.flushOutput();
     this.tracer?.({ action: 'DumpEnd', keysWritten: this.stats.keysWritten });
     this.finishRelease();
   }
@@ -213,7 +227,18 @@ export class Dumper implements BlockWriteHooks {
   }
 
   private emit(chunk: Uint8Array): void {
-    if (chunk.length > 0) this.sink!(chunk);
+    if (chunk.length === 0) return;
+    this.pendingChunks.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= this.minChunkBytes) this.flushOutput();
+  }
+
+  private flushOutput(): void {
+    if (this.pendingChunks.length === 0) return;
+    const out = this.pendingChunks.length === 1 ? this.pendingChunks[0]! : concatBytes(this.pendingChunks);
+    this.pendingChunks = [];
+    this.pendingBytes = 0;
+    this.sink!(out);
   }
 
   // ---- choosing the next key: held (dirty) first, then dirty live keys, held trees, live trees ----
@@ -246,13 +271,15 @@ export class Dumper implements BlockWriteHooks {
     }
     const keyspace = this.core.keyspace;
     while (this.liveDb < DATABASE_COUNT) {
-      const rank = this.liveLastKey === null ? 0 : keyspace.rankAfter(this.liveDb, this.liveLastKey);
+      const rank = this.liveRank >= 0 ? this.liveRank : this.liveLastKey === null ? 0 : keyspace.rankAfter(this.liveDb, this.liveLastKey);
       const node = rank < keyspace.size(this.liveDb) ? keyspace.select(this.liveDb, rank) : NULL_BLOCK;
       if (node === NULL_BLOCK) {
         this.liveDb++;
         this.liveLastKey = null;
+        this.liveRank = -1;
         continue;
       }
+      this.liveRank = rank + 1;
       skipped++;
       this.liveLastKey = readEntryKey(this.store, node, this.resolve);
       if (this.unpassed(node)) return { db: this.liveDb, node, held: null, skipped, exhausted: false };
@@ -362,15 +389,22 @@ export class Dumper implements BlockWriteHooks {
     this.copyOwners.set(blockIndex, { db: keyspace.lastFoundDb, node: keyspace.lastFoundNode });
     this.stats.copiesMade++;
     if (this.copyOwners.size > this.stats.peakCopies) this.stats.peakCopies = this.copyOwners.size;
+    this.notePeak();
     this.tracer?.({ action: 'WriteBlock', block: blockIndex, copy });
   }
 
   releaseBlock(blockIndex: BlockIndex): void {
     if (this.active && this.unpassed(blockIndex)) {
       this.held.add(blockIndex);
+      this.notePeak();
       return;
     }
     this.store.alloc.free(blockIndex, 'live');
+  }
+
+  private notePeak(): void {
+    const extra = this.copyOwners.size + this.held.size;
+    if (extra > this.stats.peakExtraBlocks) this.stats.peakExtraBlocks = extra;
   }
 
   extraBlocksForWrites(existingBlockWrites: number): number {
