@@ -19,9 +19,9 @@ export interface SetOptions {
 
 export interface SetResult {
   /** False when NX/XX prevented the write (Redis replies nil, or the old value with GET). */
-  written: boolean;
+  readonly written: boolean;
   /** The old value when GET was given (null if there was none). */
-  previous: Uint8Array | null;
+  readonly previous: Uint8Array | null;
 }
 
 /** Absolute expiry in ms for an expire option, or an error naming the command (Redis's text). */
@@ -41,7 +41,10 @@ export function get(core: Core, db: DbIndex, key: Uint8Array): Uint8Array | null
   return value === NULL_BLOCK ? null : readString(core.store, value);
 }
 
-export function set(core: Core, db: DbIndex, key: Uint8Array, bytes: Uint8Array, options: SetOptions = {}): SetResult {
+const WRITTEN: SetResult = Object.freeze({ written: true, previous: null });
+const NO_OPTIONS: SetOptions = Object.freeze({});
+
+export function set(core: Core, db: DbIndex, key: Uint8Array, bytes: Uint8Array, options: SetOptions = NO_OPTIONS): SetResult {
   if (bytes.length > STRING_MAX_BYTES) throw Errors.stringTooLong();
   const nowMs = core.nowMs();
   const expireAtMs = options.expire ? expireAtFor(options.expire, nowMs, 'set') : 0;
@@ -66,7 +69,7 @@ export function set(core: Core, db: DbIndex, key: Uint8Array, bytes: Uint8Array,
   const finalExpireAtMs = expireAtMs !== 0 ? expireAtMs : keptExpireAtMs;
   if (finalExpireAtMs !== 0) setValueExpireAtMs(core.store, value, finalExpireAtMs);
   core.storeValue(db, key, node, value);
-  return { written: true, previous };
+  return previous === null ? WRITTEN : { written: true, previous };
 }
 
 export function mget(core: Core, db: DbIndex, keys: Uint8Array[]): (Uint8Array | null)[] {
