@@ -1,6 +1,7 @@
 import { match } from 'ts-pattern';
 import type { SetOptions } from '../engine/engine.ts';
 import { CommandError, reply, type Reply } from '../server/index.ts';
+import { parseDouble } from '../engine/numbers.ts';
 import { asBuffer, floatArg, int64Arg, integerArg, option, pairsFrom, Texts } from './args.ts';
 import { define, oneKey, type CommandDefinition } from './spec.ts';
 
@@ -120,6 +121,9 @@ export const stringCommands: CommandDefinition[] = [
       // Redis checks the key's type before it reads the increment.
       const type = ctx.host.engine.type(client.dbIndex, argv[1]!);
       if (type !== 'none' && type !== 'string') throw new CommandError('WRONGTYPE Operation against a key holding the wrong kind of value');
+      // ...and then the current value, before the increment.
+      const current = type === 'none' ? null : ctx.host.engine.get(client.dbIndex, argv[1]!);
+      if (current !== null && parseDouble(current) === null) throw new CommandError(Texts.notFloat);
       return reply.bulk(ctx.host.engine.incrbyfloat(client.dbIndex, argv[1]!, floatArg(argv[2]!)));
     }),
 ];
