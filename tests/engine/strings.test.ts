@@ -197,3 +197,15 @@ describe('INCRBYFLOAT', () => {
     }));
   });
 });
+
+describe('INCRBYFLOAT order of checks', () => {
+  it('reports WRONGTYPE and a bad current value before an infinite increment', () => {
+    const { engine } = checkedEngine();
+    engine.hset(0, b('h'), [[b('f'), b('v')]]);
+    expect(() => engine.incrbyfloat(0, b('h'), Infinity)).toThrow('WRONGTYPE');
+    engine.set(0, b('x'), b('abc'));
+    expect(() => engine.incrbyfloat(0, b('x'), Infinity)).toThrow('ERR value is not a valid float');
+    expect(() => engine.incrbyfloat(0, b('n'), Infinity)).toThrow('ERR increment would produce NaN or Infinity');
+    expect(engine.exists(0, [b('n')])).toBe(0);
+  });
+});

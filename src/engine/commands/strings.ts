@@ -165,8 +165,7 @@ export function incrby(core: Core, db: DbIndex, key: Uint8Array, delta: bigint):
 }
 
 export function incrbyfloat(core: Core, db: DbIndex, key: Uint8Array, increment: number): string {
-  if (!Number.isFinite(increment)) throw Errors.nanOrInfinity();
-  const value = core.lookupTyped(db, key, ValueType.String);
+  const value = core.lookupTyped(db, key, ValueType.String); // Redis's order: type, current value, then the sum
   let currentText = '0';
   if (value !== NULL_BLOCK) {
     const bytes = readString(core.store, value);
