@@ -90,7 +90,9 @@ export function decodeRdb(bytes: Uint8Array): RdbFile {
 
 export async function decodeRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<RdbFile> {
   const file = emptyFile();
-  for await (const event of iterateRdbStream(chunks)) addEvent(file, event);
+  for await (const events of eventArrays(chunks, undefined)) {
+    for (const event of events) addEvent(file, event);
+  }
   return file;
 }
 
@@ -135,16 +137,26 @@ function addEvent(file: RdbFile, event: RdbEvent): void {
  */
 export async function* iterateRdbStream(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DecodeOptions = {}): AsyncGenerator<RdbEvent, void, undefined> {
   assert(options.elementBatch === undefined || options.elementBatch >= 1, 'elementBatch must be at least 1');
+  for await (const events of eventArrays(chunks, options.elementBatch)) {
+    for (const event of events) yield event;
+  }
+}
+
+async function* eventArrays(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, elementBatch: number | undefined): AsyncGenerator<RdbEvent[], void, undefined> {
   const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : toAsync(chunks[Symbol.iterator]());
   try {
-    yield* decodeFrom(source, options.elementBatch);
+    yield* decodeFrom(source, elementBatch);
   } finally {
     // Stops a file read stream (closing its descriptor) when decoding fails or the consumer stops.
     await source.return?.();
   }
 }
 
-async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: number | undefined): AsyncGenerator<RdbEvent, void, undefined> {
+/**
+ * The streaming decoder proper. It yields events in arrays, one per buffer refill, so that a
+ * file of many small keys costs one await per refill rather than several per key.
+ */
+async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: number | undefined): AsyncGenerator<RdbEvent[], void, undefined> {
   const buffer = new StreamBuffer();
   let exhausted = false;
   const fill = async (byteLength: number): Promise<void> => {
@@ -155,64 +167,75 @@ async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: numb
     }
   };
   const crc = new Crc64();
+  let out: RdbEvent[] = [];
   // One reader serves every record until the buffer must grow; bytes before reader.pos are
   // parsed, and are checksummed and released only when the buffer is refilled.
   let reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
-  const commitParsed = (): void => {
-    crc.update(buffer.view().subarray(0, reader.pos));
-    buffer.consume(reader.pos);
-  };
-  /** `resumeAt` is where parsing must restart; `neededByteLength` is relative to the reader. */
-  const refill = async (resumeAt: number, neededByteLength: number, minimumByteLength: number): Promise<void> => {
+  /** Hands out the events so far, then refills; parsing restarts at `resumeAt`. */
+  async function* refill(resumeAt: number, needed: NeedMoreInput, minimumByteLength: number): AsyncGenerator<RdbEvent[], void, undefined> {
     assert(!exhausted, 'a final reader never asks for more input');
-    reader.pos = resumeAt;
-    commitParsed();
-    await fill(Math.max(neededByteLength - resumeAt, minimumByteLength, 64 * 1024));
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+    crc.update(buffer.view().subarray(0, resumeAt));
+    buffer.consume(resumeAt);
+    await fill(Math.max(needed.neededByteLength - resumeAt, minimumByteLength, 64 * 1024));
     reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
+  }
+  /**
+   * Runs `parse`; on running out of input, says what it needed and leaves the reader where parsing
+   * must restart: where it started, or (`rewind` false) wherever `parse` left it.
+   */
+  const attempt = <T>(parse: (r: ByteReader) => T, rewind = true): T | NeedMoreInput => {
+    const start = reader.pos;
+    try {
+      return parse(reader);
+    } catch (error) {
+      if (!(error instanceof NeedMoreInput)) throw error;
+      if (rewind) reader.pos = start;
+      return error;
+    }
   };
   // A record cut by the end of the buffer is parsed again from its start once the buffer has at
   // least doubled, which keeps the re-parsing linear in the record size.
-  const parseNext = async <T>(parse: (r: ByteReader) => T): Promise<T> => {
-    for (;;) {
-      const recordStart = reader.pos;
-      try {
-        return parse(reader);
-      } catch (error) {
-        if (!(error instanceof NeedMoreInput)) throw error;
-        await refill(recordStart, error.neededByteLength, 2 * (reader.remaining + reader.pos - recordStart));
-      }
-    }
-  };
+  const doubling = (recordStart: number): number => 2 * (reader.pos + reader.remaining - recordStart);
 
   await fill(HEADER_BYTES);
   reader = new ByteReader(buffer.view(), buffer.fileOffset, exhausted);
-  const header = await parseNext(parseHeader);
-  yield header;
+  let header = attempt(parseHeader);
+  while (header instanceof NeedMoreInput) {
+    yield* refill(reader.pos, header, doubling(reader.pos));
+    header = attempt(parseHeader);
+  }
+  out.push(header);
   const context: RecordContext = { version: header.version, dbIndex: 0 };
   for (;;) {
-    const started = await parseNext((r) => parseRecordStart(r, context));
+    const recordStart = reader.pos;
+    const started = attempt((r) => parseRecordStart(r, context));
+    if (started instanceof NeedMoreInput) {
+      yield* refill(recordStart, started, doubling(recordStart));
+      continue;
+    }
     if (started.kind === 'pending') {
-      // Elements are read as bytes arrive, never re-parsed; finished ones are released on refill.
-      const readMore = async (stopAtPending: number | undefined): Promise<void> => {
-        for (;;) {
-          try {
-            started.cursor.resume(reader, stopAtPending);
-            return;
-          } catch (error) {
-            if (!(error instanceof NeedMoreInput)) throw error;
-            await refill(reader.pos, error.neededByteLength, 0); // pos: start of the unfinished element
-          }
+      // Elements are read as bytes arrive, never re-parsed; a cut element restarts on its own.
+      const cursor = started.cursor;
+      // The cursor itself rewinds to the start of the element it could not finish.
+      const resume = (stopAtPending: number | undefined): void | NeedMoreInput => attempt((r) => cursor.resume(r, stopAtPending), false);
+      const readMore = async function* (stopAtPending: number | undefined): AsyncGenerator<RdbEvent[], void, undefined> {
+        for (let more = resume(stopAtPending); more instanceof NeedMoreInput; more = resume(stopAtPending)) {
+          yield* refill(reader.pos, more, 0);
         }
       };
       if (elementBatch === undefined) {
-        await readMore(undefined);
-        yield started.complete(started.cursor.finish());
+        yield* readMore(undefined);
+        out.push(started.complete(cursor.finish()));
         continue;
       }
       const delivery = new BatchDelivery(started);
       for (let step = delivery.step(); step !== DONE; step = delivery.step()) {
-        if (step === READ) await readMore(elementBatch);
-        else yield step;
+        if (step === READ) yield* readMore(elementBatch);
+        else out.push(step);
       }
       continue;
     }
@@ -225,11 +248,12 @@ async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: numb
       buffer.consume(reader.pos);
       await fill(1);
       if (buffer.length > 0) throw new RdbError('trailing-bytes', 'bytes follow the end of the RDB data', buffer.fileOffset);
-      yield event;
+      out.push(event);
+      yield out;
       return;
     }
     apply(context, event);
-    yield event;
+    out.push(event);
   }
 }
 
