@@ -29,6 +29,8 @@ export class Allocator {
    * reuses its own garbage instead of growing the buffer (seed 004; spec NoFalseOOM).
    */
   reclaim: ((blocksWanted: number) => number) | null = null;
+  /** Told when an allocation fails for good (spec AllocFail), for the tracer. */
+  onAllocFail: ((blocksWanted: number) => void) | null = null;
 
   constructor(private readonly arena: Arena) {}
 
@@ -44,7 +46,14 @@ export class Allocator {
   ensureFree(blockCount: number): void {
     let free = this.freeBlocks;
     if (free < blockCount && this.reclaim !== null) free = this.reclaim(blockCount);
-    if (free < blockCount) this.arena.grow(blockCount - free);
+    if (free < blockCount) {
+      try {
+        this.arena.grow(blockCount - free);
+      } catch (error) {
+        this.onAllocFail?.(blockCount);
+        throw error;
+      }
+    }
     this.reservedForCommand = blockCount;
   }
 

@@ -39,6 +39,8 @@ export class LazyFree implements DetachedReleaser {
   constructor(private readonly core: Core, private readonly dumper: Dumper | null, private readonly tracer: Tracer | null = null, readonly thresholdBlocks = LAZYFREE_THRESHOLD_BLOCKS) {
     this.queue = new LazyFreeQueue(core.store);
     core.store.alloc.reclaim = (blocksWanted) => this.reclaim(blocksWanted);
+    // spec AllocFail: only with nothing free and nothing queued (NoFalseOOM); the event says which.
+    if (tracer !== null) core.store.alloc.onAllocFail = (blocksWanted) => tracer({ action: 'AllocFail', blocksWanted, queuedObjects: this.queue.pendingObjects });
   }
 
   /** spec: Unlink. O(log n) per key plus, for values under the threshold, their few blocks. */

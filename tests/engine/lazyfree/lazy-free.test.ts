@@ -105,14 +105,17 @@ describe('lazy free, inline', () => {
   });
 
   it('no allocation fails while enough blocks are queued (spec NoFalseOOM), and one fails only when none are', () => {
-    const engine = new Engine({ initialBlocks: 64, maxBlocks: 4096 });
+    const events: TraceEvent[] = [];
+    const engine = new Engine({ initialBlocks: 64, maxBlocks: 4096, tracer: (event) => events.push(event) });
     bigHash(engine, 'h', 1200);
     engine.unlink(0, [b('h')]);
     expect(engine.lazyFreeCounters().pendingObjects).toBe(1);
     bigHash(engine, 'h2', 1200); // needs the queued blocks: the writer frees them first
     engine.assertCheck();
+    expect(events.some((e) => e.action === 'AllocFail')).toBe(false);
     expect(() => bigHash(engine, 'h3', 5000)).toThrow(OutOfMemoryError);
     engine.endCommand();
     engine.assertCheck();
+    expect(events.filter((e) => e.action === 'AllocFail')).toEqual([expect.objectContaining({ action: 'AllocFail', queuedObjects: 0 })]);
   });
 });
