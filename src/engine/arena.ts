@@ -60,6 +60,12 @@ const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (
   options: { maxByteLength: number },
 ) => GrowableSharedArrayBuffer;
 
+/**
+ * Growth step as a fraction of the current block count. Growth within maxByteLength only commits
+ * reserved pages (no copy), so small steps are cheap and keep the free slack of the buffer low.
+ */
+export const DEFAULT_GROWTH_FACTOR = 0.125;
+
 export interface ArenaOptions {
   blockSizeBytes?: number;
   initialBlocks?: number;
@@ -123,11 +129,11 @@ export class Arena {
     u32[H.headerBytes] = HEADER_BYTES;
     u32[H.groupBytes] = groupBytes;
     u32[H.databaseCount] = DATABASE_COUNT;
-    return new Arena(sab, options.growthFactor ?? 0.5);
+    return new Arena(sab, options.growthFactor ?? DEFAULT_GROWTH_FACTOR);
   }
 
   /** Opens a buffer written by this layout version (another thread, or after a logic restart). */
-  static attach(sab: SharedArrayBuffer, growthFactor = 0.5): Arena {
+  static attach(sab: SharedArrayBuffer, growthFactor = DEFAULT_GROWTH_FACTOR): Arena {
     if (sab.byteLength < HEADER_BYTES) throw new LayoutError('buffer is smaller than the arena header');
     const u32 = new Uint32Array(sab, 0, HEADER_BYTES / 4);
     if (u32[H.magic] !== ARENA_MAGIC) throw new LayoutError('buffer does not start with the Sabre magic');
