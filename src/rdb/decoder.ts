@@ -28,6 +28,8 @@ export type RdbFile = {
 };
 
 const CHECKSUM_BYTES = 8;
+/** Events parsed but not yet handed over by the streaming decoder; bounds memory in batched mode. */
+const MAX_PENDING_EVENTS = 256;
 
 function checkChecksum(event: RdbEvent & { kind: 'eof' }, crc: Crc64, checksumAt: number): void {
   if (event.checksum === null) return;
@@ -234,8 +236,16 @@ async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: numb
       }
       const delivery = new BatchDelivery(started);
       for (let step = delivery.step(); step !== DONE; step = delivery.step()) {
-        if (step === READ) yield* readMore(elementBatch);
-        else out.push(step);
+        if (step === READ) {
+          yield* readMore(elementBatch);
+        } else {
+          out.push(step);
+          // A huge chunk may hold a whole huge value: hand batches over as they are made.
+          if (out.length >= MAX_PENDING_EVENTS) {
+            yield out;
+            out = [];
+          }
+        }
       }
       continue;
     }
@@ -254,6 +264,10 @@ async function* decodeFrom(source: AsyncIterator<Uint8Array>, elementBatch: numb
     }
     apply(context, event);
     out.push(event);
+    if (out.length >= MAX_PENDING_EVENTS) {
+      yield out;
+      out = [];
+    }
   }
 }
 

@@ -31,6 +31,23 @@ describe('batched decoding (elementBatch)', () => {
     expect(sizes).toEqual(Array.from({ length: 100 }, () => 1000));
   });
 
+  it('hands batches over while a single huge chunk is still being decoded', async () => {
+    const items = Array.from({ length: 100_000 }, (_, i) => ascii(`item-${i}`));
+    const bytes = encodeRdbFile([{ dbIndex: 0, key: ascii('big'), value: { type: 'list', items }, expireAtMs: null }]);
+    // Break the last element (its length byte becomes an unknown string encoding): decoding
+    // fails only at the very end, so batches seen before the error were handed over early.
+    const lastLengthAt = bytes.length - 8 - 1 - 1 - 'item-99999'.length;
+    expect(bytes[lastLengthAt]).toBe('item-99999'.length);
+    bytes[lastLengthAt] = 0xc5;
+    let batchesSeen = 0;
+    await expect(
+      (async () => {
+        for await (const event of iterateRdbStream([bytes], { elementBatch: 10 })) if (event.kind === 'valueElements') batchesSeen++;
+      })(),
+    ).rejects.toThrow(/unknown string encoding 5/);
+    expect(batchesSeen).toBeGreaterThan(9000);
+  });
+
   it('reports a declared-empty value as skipped, as whole decoding does', () => {
     const encoder = new RdbEncoder();
     // An empty list can only come from another writer; build its bytes by hand after a real header.
