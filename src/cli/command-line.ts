@@ -116,7 +116,8 @@ Flags (the same names work as directives in a config file):
   --save "<sec> <changes>"   snapshot rules, several pairs allowed; --save '' disables
                              (default "3600 1 300 100 60 10000")
   --requirepass <password>   clients must AUTH with it
-  --maxmemory <bytes>        cap on the data buffer, units k kb m mb g gb (default: 64 GiB of blocks)
+  --maxmemory <bytes>        cap on the data buffer, units k kb m mb g gb (default 0: the
+                             buffer may grow to 4 GiB, the most Node 20 allows)
   --maxclients <n>           connections beyond it are refused (default 10000)
   --proto-max-bulk-len <b>   largest bulk string a client may send (default 512mb)
   --rdbcompression yes|no    LZF-compress long strings in the RDB (default yes)

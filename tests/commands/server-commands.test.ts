@@ -162,3 +162,36 @@ describe('lazy free through UNLINK and FLUSHALL ASYNC', () => {
     client.disconnect();
   });
 });
+
+describe('maxmemory', () => {
+  let sabre: TestSabre;
+  beforeAll(async () => {
+    sabre = await startTestSabre({ maxmemory: 2 * 1024 * 1024 });
+  });
+  afterAll(async () => {
+    await sabre.stop();
+  });
+
+  it("answers Redis's OOM error once the buffer is full, and keeps what was written", async () => {
+    const client = new Redis({ port: sabre.port });
+    const value = 'v'.repeat(1000);
+    let written = 0;
+    let error = '';
+    for (let i = 0; i < 10_000 && error === ''; i++) {
+      try {
+        await client.set(`fill:${i}`, value);
+        written++;
+      } catch (caught) {
+        error = (caught as Error).message;
+      }
+    }
+    expect(error).toBe("OOM command not allowed when used memory > 'maxmemory'.");
+    expect(written).toBeGreaterThan(1000);
+    expect(await client.dbsize()).toBe(written);
+    expect(await client.get('fill:0')).toBe(value);
+    expect(await client.del('fill:0')).toBe(1);
+    expect(await client.set('after-free', 'ok')).toBe('OK');
+    expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
+    client.disconnect();
+  });
+});
