@@ -14,14 +14,6 @@ import { ValueCursor, type CursorShape } from './value-cursor.ts';
 import { parseZiplist } from './ziplist.ts';
 import { parseZipmap } from './zipmap.ts';
 
-/** Reads a whole value (the reader must hold it all, or throw NeedMoreInput). */
-export function readValue(reader: ByteReader, typeByte: number, typeAt: number): RdbValue | null {
-  const started = startValue(reader, typeByte, typeAt);
-  if (!(started instanceof ValueCursor)) return started;
-  started.resume(reader);
-  return started.finish();
-}
-
 /**
  * Reads a value, or for the element-by-element types only its header, returning a cursor that
  * reads the elements (see value-cursor.ts).
