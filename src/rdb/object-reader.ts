@@ -1,6 +1,7 @@
 /**
  * Reads one value of a given RDB object type, in every encoding Redis 7.0 (and 7.2's SET_LISTPACK)
- * can write, into the plain RdbValue shape. Returns null for an empty aggregate, which Redis
+ * can write, into the plain RdbValue shape: whole for strings and compact blobs, through a
+ * ValueCursor for the element-by-element types. An empty aggregate comes out as null, which Redis
  * itself skips on load ("empty keys skipped").
  */
 import { QUICKLIST_CONTAINER_PACKED, QUICKLIST_CONTAINER_PLAIN, SCORE_NAN, SCORE_NEG_INF, SCORE_POS_INF, TYPE } from './constants.ts';
