@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,24 @@ describe('SAVE and loading', () => {
     const redisClient = new Redis({ port: redis.port });
     expect(await dumpKeyspace(redisClient)).toEqual(expected);
     redisClient.disconnect();
+  });
+
+  it('reports failed saves (the target is a directory) and refuses to SHUTDOWN without its save', async () => {
+    const sabre = await startTestSabre();
+    started.push(sabre);
+    await mkdir(path.join(sabre.dir, 'dump.rdb', 'blocker'), { recursive: true });
+    const client = new Redis({ port: sabre.port });
+    await client.set('k', 'v');
+    await expect(client.save()).rejects.toThrow(/^ERR$/);
+    expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:err/);
+    expect(await client.bgsave()).toBe('Background saving started');
+    await expect(client.call('SHUTDOWN', 'SAVE')).rejects.toThrow('ERR Errors trying to SHUTDOWN. Check logs.');
+    expect(await client.get('k')).toBe('v');
+    const info = await client.info('persistence');
+    expect(info).toMatch(/rdb_last_bgsave_status:err/);
+    expect(info).toMatch(/rdb_changes_since_last_save:1\r\n/);
+    expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
+    client.disconnect();
   });
 
   it('saves on SHUTDOWN SAVE and stops', async () => {
