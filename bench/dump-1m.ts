@@ -26,8 +26,14 @@ for (let i = 0; i < keys; i++) {
   engine.endCommand();
 }
 const datasetBlocks = engine.memoryUsage().liveBlocks;
-let seed = 12345;
-const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+let seed = 0x9e3779b9;
+/** xorshift32: uniform enough over the keys, and the same sequence in every run. */
+const random = (): number => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+};
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
