@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Crc64 } from '../src/rdb/crc64.ts';
-import { decodeRdb, decodeRdbStream } from '../src/rdb/decoder.ts';
+import { decodeRdb, decodeRdbStream, iterateRdb } from '../src/rdb/decoder.ts';
 import { RdbEncoder, concatBytes } from '../src/rdb/encoder.ts';
 import { lzfCompress, lzfDecompress } from '../src/rdb/lzf.ts';
 
@@ -78,6 +78,11 @@ time('encode 200k strings + 1M-element list, no LZF', probe.length, () => encode
 const withLzf = time('encode same, LZF on', probe.length, () => encodeKeys(true));
 console.log(`  file ${(probe.length / MB).toFixed(1)} MB raw, ${(withLzf.length / MB).toFixed(1)} MB with LZF`);
 time('decode whole buffer (LZF file)', withLzf.length, () => decodeRdb(withLzf));
+time('iterate whole buffer, elementBatch 1000', withLzf.length, () => {
+  let events = 0;
+  for (const _ of iterateRdb(withLzf, { elementBatch: 1000 })) events++;
+  return events;
+});
 await timeAsync('decode streamed, 64 KiB chunks (LZF file)', withLzf.length, () => {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < withLzf.length; i += 65536) chunks.push(withLzf.subarray(i, i + 65536));
