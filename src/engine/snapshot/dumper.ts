@@ -62,8 +62,11 @@ export class Dumper implements BlockWriteHooks {
   private epoch = 0;
   private readonly copyBound: number;
   private readonly tracer: Tracer | null;
-  /** original -> owner entry of its copy (db, node), for DirtyFirst. Size <= copyBound. */
-  private readonly copyOwners = new Map<BlockIndex, { db: number; node: BlockIndex }>();
+  /**
+   * original -> owner entry of its copy as db * 2^32 + node (a number, so a copy allocates no
+   * object), or -1 once known not to be an unwritten live key; for DirtyFirst. Size <= copyBound.
+   */
+  private readonly copyOwners = new Map<BlockIndex, number>();
   /** Snapshot blocks the writer let go of before the dump passed them (spec DumpHeld originals). */
   private readonly held = new Set<BlockIndex>();
   private readonly heldEntries = new Map<BlockIndex, HeldEntry>();
@@ -245,12 +248,14 @@ export class Dumper implements BlockWriteHooks {
 
   private pickNextKey(): { db: number; node: BlockIndex; held: HeldEntry | null; skipped: number; exhausted: boolean } {
     for (const entry of this.heldEntries.values()) return { db: entry.db, node: entry.node, held: entry, skipped: 0, exhausted: false };
-    for (const owner of this.copyOwners.values()) {
-      if (owner.node === NULL_BLOCK) continue;
-      if (this.unpassed(owner.node) && !this.heldEntries.has(owner.node) && this.isLiveNode(owner.db, owner.node)) {
-        return { db: owner.db, node: owner.node, held: null, skipped: 0, exhausted: false };
+    for (const [original, owner] of this.copyOwners) {
+      if (owner < 0) continue;
+      const db = Math.floor(owner / 2 ** 32);
+      const node = (owner % 2 ** 32) as BlockIndex;
+      if (node !== NULL_BLOCK && this.unpassed(node) && !this.heldEntries.has(node) && this.isLiveNode(db, node)) {
+        return { db, node, held: null, skipped: 0, exhausted: false };
       }
-      owner.node = NULL_BLOCK; // attributed to a key already written (or not a key): its key's own turn releases it
+      this.copyOwners.set(original, -1); // a key already written (or none): the copy goes when its original is passed
     }
     let skipped = 0;
     while (this.heldTrees.length > 0) {
@@ -386,7 +391,7 @@ export class Dumper implements BlockWriteHooks {
     arena.u8.copyWithin(arena.blockByteOffset(copy), from, from + arena.blockSizeBytes);
     u32[meta + (META_COPY_LINK >>> 2)] = copy;
     const keyspace = this.core.keyspace;
-    this.copyOwners.set(blockIndex, { db: keyspace.lastFoundDb, node: keyspace.lastFoundNode });
+    this.copyOwners.set(blockIndex, keyspace.lastFoundDb < 0 ? -1 : keyspace.lastFoundDb * 2 ** 32 + keyspace.lastFoundNode);
     this.stats.copiesMade++;
     if (this.copyOwners.size > this.stats.peakCopies) this.stats.peakCopies = this.copyOwners.size;
     this.notePeak();
