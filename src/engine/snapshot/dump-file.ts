@@ -35,6 +35,7 @@ export class DumpFailedError extends Error {
  * closed, which aborts the dump: copies and held blocks are freed, the temp file removed.
  */
 export async function dumpToFile(engine: Engine, targetPath: string, options: DumpFileOptions = {}): Promise<DumpFileResult> {
+  if (engine.dumping) throw new EngineError('ERR Background save already in progress');
   const stepBlocks = options.stepBlocks ?? 512;
   const pending: Uint8Array[] = [];
   const startedMs = performance.now();

@@ -62,6 +62,14 @@ describe('dump faults', () => {
     expect(captureDataset(reloaded)).toEqual(captureDataset(engine));
   });
 
+  it('refuses a second dump while one runs, with Redis\'s error', async () => {
+    const engine = engineWithData();
+    const first = dumpToFile(engine, path.join(temp.dir, 'first.rdb'));
+    await expect(dumpToFile(engine, path.join(temp.dir, 'second.rdb'))).rejects.toThrow('ERR Background save already in progress');
+    await first;
+    engine.assertCheck();
+  });
+
   it('dumpAbort mid-dump frees every copy and held block and keeps the dataset', () => {
     const engine = engineWithData();
     engine.dumpBegin(() => {}, 0);
