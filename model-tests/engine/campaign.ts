@@ -1,0 +1,103 @@
+/**
+ * Runs the paired engine/model commands under fast-check for one profile, and turns a failure into a
+ * one-line replay command (seed + path). Used by the vitest suites and by `npm run hunt`.
+ */
+import fc from 'fast-check';
+import type { ModelConfig } from '../../src/model/types.ts';
+import { commandArb, type CommandWeights } from './commands.ts';
+import { PairedRun } from './paired-run.ts';
+
+export interface Profile {
+  readonly name: string;
+  readonly keys: readonly string[];
+  readonly vals: readonly number[];
+  readonly maxLen: number;
+  readonly copyBounds: readonly number[];
+  readonly lazyFreeThreshold: number;
+  readonly blockSizeBytes: number;
+  readonly maxBlocks?: number;
+  readonly weights: CommandWeights;
+  readonly maxCommands: number;
+}
+
+/** Every inline profile: each aims at one kind of interesting state (the brief's list). */
+export const PROFILES: readonly Profile[] = [
+  // Dumps in progress with copies held, near a small copy bound, values grown and written partially.
+  { name: 'copies-near-bound', keys: ['a', 'b', 'c', 'd'], vals: [1, 2, 3], maxLen: 4, copyBounds: [2, 3, 4], lazyFreeThreshold: 1, blockSizeBytes: 64, weights: { write: 4, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200 },
+  // Unlinks and flushes during dumps; the lazy-free queue drained in small steps.
+  { name: 'lazy-free-during-dump', keys: ['a', 'b', 'c'], vals: [1, 2], maxLen: 3, copyBounds: [2, 8], lazyFreeThreshold: 1, blockSizeBytes: 64, weights: { write: 3, dump: 2, free: 3, allocFail: 0 }, maxCommands: 200 },
+  // Allocation under pressure: 64 blocks for up to 5 keys of up to 5 blocks (+ entry and header each) and a dump.
+  { name: 'memory-pressure', keys: ['a', 'b', 'c', 'd', 'e'], vals: [1, 2, 3], maxLen: 5, copyBounds: [3, 6], lazyFreeThreshold: 2, blockSizeBytes: 64, maxBlocks: 64, weights: { write: 5, dump: 2, free: 1, allocFail: 1 }, maxCommands: 250 },
+  // Bigger blocks: the chunk layout follows the block size (pad = inline bytes, chunk = chain data bytes).
+  { name: 'big-blocks', keys: ['a', 'b'], vals: [1, 2, 3], maxLen: 6, copyBounds: [2, 5], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 4, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200 },
+];
+
+export function modelConfigFor(profile: Profile, copyBound: number): ModelConfig {
+  const perKey = profile.maxLen;
+  return {
+    keys: profile.keys,
+    vals: profile.vals,
+    // A generous pool: live + held by the dump + copies + queued, with room to spare (DEVIATION in docs).
+    blockCount: 3 * profile.keys.length * perKey + copyBound + 2 * perKey + 4,
+    maxLen: profile.maxLen,
+    copyBound,
+    lazyFreeThreshold: profile.lazyFreeThreshold,
+    bug: 'none',
+  };
+}
+
+export interface CampaignStats {
+  runs: number;
+  engineCommands: number;
+  modelSteps: number;
+  appendDirtyFirst: number;
+  engineOom: number;
+}
+
+export interface CampaignResult {
+  failed: boolean;
+  seed: number;
+  replay: string | null;
+  report: string | null;
+  stats: CampaignStats;
+}
+
+/** The property: a fresh PairedRun per run; `onRun` sees each finished run (traces, figures). */
+export function pairedProperty(profile: Profile, stats: CampaignStats, onRun?: (run: PairedRun) => void, replayPath?: string) {
+  return fc.property(
+    fc.constantFrom(...profile.copyBounds),
+    fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, profile.weights)], { maxCommands: profile.maxCommands, size: 'max', ...(replayPath ? { replayPath } : {}) }),
+    (copyBound, commands) => {
+      const run = new PairedRun({ model: modelConfigFor(profile, copyBound), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined });
+      fc.modelRun(() => ({ model: run, real: run }), commands);
+      stats.runs++;
+      stats.engineCommands += run.engineCommands;
+      stats.modelSteps += Object.values(run.actionCounts).reduce((a, b) => a + b, 0);
+      stats.appendDirtyFirst += run.deviations.appendDirtyFirst;
+      stats.engineOom += run.deviations.engineOom;
+      onRun?.(run);
+    },
+  );
+}
+
+/** fast-check needs the seed, the path of the shrunk case, and the commands' own replay path. */
+export function replayLine(testFile: string, profile: string, seed: number, path: string | undefined, commandsPath: string | undefined): string {
+  const env = [`SABRE_PROFILE=${profile}`, `SABRE_SEED=${seed}`, ...(path ? [`SABRE_PATH=${path}`] : []), ...(commandsPath ? [`SABRE_REPLAY_PATH='${commandsPath}'`] : [])];
+  return `${env.join(' ')} npx vitest run ${testFile}`;
+}
+
+/** Seed and path come from SABRE_SEED / SABRE_PATH when set (a replay), else a fresh seed. */
+export function runCampaign(profile: Profile, numRuns: number, testFile: string, seed?: number, onRun?: (run: PairedRun) => void): CampaignResult {
+  const envSeed = process.env.SABRE_SEED;
+  const replaying = envSeed !== undefined && (process.env.SABRE_PROFILE ?? profile.name) === profile.name;
+  const chosenSeed = replaying ? Number(envSeed) : (seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0);
+  const path = replaying ? process.env.SABRE_PATH : undefined;
+  const commandsPath = replaying ? process.env.SABRE_REPLAY_PATH : undefined;
+  const stats: CampaignStats = { runs: 0, engineCommands: 0, modelSteps: 0, appendDirtyFirst: 0, engineOom: 0 };
+  const details = fc.check(pairedProperty(profile, stats, onRun, commandsPath), { seed: chosenSeed, ...(path ? { path } : {}), numRuns });
+  if (!details.failed) return { failed: false, seed: chosenSeed, replay: null, report: null, stats };
+  const shrunkCommands = /replayPath="([^"]*)"/.exec(fc.stringify(details.counterexample))?.[1];
+  const replay = replayLine(testFile, profile.name, details.seed, details.counterexamplePath ?? undefined, shrunkCommands);
+  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  return { failed: true, seed: chosenSeed, replay, report: `${error}\n${fc.defaultReportMessage(details) ?? ''}`, stats };
+}

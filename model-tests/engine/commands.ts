@@ -1,0 +1,181 @@
+/**
+ * One fast-check command per spec action (spec/Sabre.tla), named after it. Each runs the engine
+ * operation the action stands for (docs/action-map.md) through PairedRun.step and then compares
+ * (observe.ts). The fast-check "model" and "real" objects are the same PairedRun: the model state
+ * lives in it beside the engine.
+ */
+import fc from 'fast-check';
+import { todo } from '../../src/model/derived.ts';
+import type { Key, Val } from '../../src/model/types.ts';
+import { observe, type ObserveOptions } from './observe.ts';
+import { Divergence, keyBytes, type PairedRun } from './paired-run.ts';
+
+type Cmd = fc.Command<PairedRun, PairedRun>;
+const blocksOf = (run: Readonly<PairedRun>, key: Key) => run.model.ks.get(key)!.length;
+
+abstract class PairedCommand implements Cmd {
+  static observeOptions: ObserveOptions = { engineCheck: true };
+  abstract check(run: Readonly<PairedRun>): boolean;
+  protected abstract exec(run: PairedRun): void;
+  run(_model: PairedRun, run: PairedRun): void {
+    this.exec(run);
+    observe(run, this.toString(), PairedCommand.observeOptions);
+  }
+  abstract toString(): string;
+}
+export const setObserveOptions = (options: ObserveOptions): void => {
+  PairedCommand.observeOptions = options;
+};
+
+/** Set(k, v) = SET k <one chunk>. */
+export class SetCommand extends PairedCommand {
+  constructor(readonly key: Key, readonly val: Val) { super(); }
+  check(_run: Readonly<PairedRun>) { return true; }
+  exec(run: PairedRun) {
+    run.step({ name: 'Set', key: this.key, val: this.val }, (e) => e.set(0, keyBytes(this.key), run.codec.encode([this.val])), this.toString());
+  }
+  override toString() { return `Set(${this.key},${this.val})`; }
+}
+
+/** WriteBlock(k, i, v) = SETRANGE k pad+(i-1)*C <chunk>: changes chain block i only. */
+export class WriteBlockCommand extends PairedCommand {
+  constructor(readonly key: Key, readonly index: number, readonly val: Val) { super(); }
+  // The spec's WriteBlock needs a change; the engine would copy for an equal write too (it does not compare).
+  check(run: Readonly<PairedRun>) { return this.index <= blocksOf(run, this.key) && run.valueOf(this.key)[this.index - 1] !== this.val; }
+  exec(run: PairedRun) {
+    const offset = run.codec.padBytes + (this.index - 1) * run.codec.chunkBytes;
+    run.step({ name: 'WriteBlock', key: this.key, index: this.index, val: this.val }, (e) => e.setrange(0, keyBytes(this.key), offset, run.codec.chunk(this.val)), this.toString());
+  }
+  override toString() { return `WriteBlock(${this.key},${this.index},${this.val})`; }
+}
+
+/** AppendBlock(k, v) = APPEND k <chunk> on an existing key shorter than MaxLen. */
+export class AppendBlockCommand extends PairedCommand {
+  constructor(readonly key: Key, readonly val: Val) { super(); }
+  check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) >= 1 && blocksOf(run, this.key) < run.config.model.maxLen; }
+  exec(run: PairedRun) {
+    run.step({ name: 'AppendBlock', key: this.key, val: this.val }, (e) => e.append(0, keyBytes(this.key), run.codec.chunk(this.val)), this.toString());
+  }
+  override toString() { return `AppendBlock(${this.key},${this.val})`; }
+}
+
+export class DelCommand extends PairedCommand {
+  constructor(readonly key: Key) { super(); }
+  check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) > 0; }
+  exec(run: PairedRun) {
+    run.step({ name: 'Del', key: this.key }, (e) => expectCount(e.del(0, [keyBytes(this.key)]), 1, this.toString()), this.toString());
+  }
+  override toString() { return `Del(${this.key})`; }
+}
+
+export class UnlinkCommand extends PairedCommand {
+  constructor(readonly key: Key) { super(); }
+  check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) > 0; }
+  exec(run: PairedRun) {
+    run.step({ name: 'Unlink', key: this.key }, (e) => expectCount(e.unlink(0, [keyBytes(this.key)]), 1, this.toString()), this.toString());
+  }
+  override toString() { return `Unlink(${this.key})`; }
+}
+
+/** FlushAsync = FLUSHALL ASYNC. */
+export class FlushAsyncCommand extends PairedCommand {
+  check(run: Readonly<PairedRun>) { return run.keys.some((key) => blocksOf(run, key) > 0); }
+  exec(run: PairedRun) {
+    run.step({ name: 'FlushAsync' }, (e) => e.flushallAsync(), this.toString());
+  }
+  override toString() { return 'FlushAsync'; }
+}
+
+/** FreeStep = engine.freeStep(budget); the model frees as many queued blocks as the engine reports. */
+export class FreeStepCommand extends PairedCommand {
+  constructor(readonly budgetBlocks: number) { super(); }
+  check(_run: Readonly<PairedRun>) { return true; }
+  exec(run: PairedRun) {
+    run.step(null, (e) => e.freeStep(this.budgetBlocks), this.toString());
+  }
+  override toString() { return `FreeStep(${this.budgetBlocks})`; }
+}
+
+/** DumpBegin = engine.dumpBegin(sink) with every chunk flushed at once (minChunkBytes 0). */
+export class DumpBeginCommand extends PairedCommand {
+  check(run: Readonly<PairedRun>) { return !run.model.dumping; }
+  exec(run: PairedRun) {
+    run.dumpChunks.length = 0;
+    run.step(null, (e) => e.dumpBegin((chunk) => run.dumpChunks.push(chunk.slice()), 0), this.toString());
+    if (!run.model.dumping) throw new Divergence('DumpBegin: the engine traced no DumpBegin');
+  }
+  override toString() { return 'DumpBegin'; }
+}
+
+/** DumpStep = engine.dumpStep(budget): each key it finishes is the model's DumpStep(k), dirty first. */
+export class DumpStepCommand extends PairedCommand {
+  constructor(readonly budgetBlocks: number) { super(); }
+  check(run: Readonly<PairedRun>) { return run.model.dumping; }
+  exec(run: PairedRun) {
+    run.step(null, (e) => e.dumpStep(this.budgetBlocks), this.toString());
+  }
+  override toString() { return `DumpStep(${this.budgetBlocks})`; }
+}
+
+/** DumpEnd = dumpStep until the engine reports the end; the model must reach DumpEnd with it. */
+export class DumpEndCommand extends PairedCommand {
+  check(run: Readonly<PairedRun>) { return run.model.dumping; }
+  exec(run: PairedRun) {
+    const bound = 4 * run.engine.memoryUsage().blockCount + 16;
+    for (let steps = 0; run.engine.dumping; steps++) {
+      if (steps > bound) throw new Divergence(`DumpEnd: the dump did not end within ${bound} steps (DumpTerminates)`);
+      run.step(null, (e) => e.dumpStep(8), this.toString());
+    }
+    if (run.model.dumping || todo(run.model).length > 0) throw new Divergence('DumpEnd: the engine ended the dump, the model did not');
+  }
+  override toString() { return 'DumpEnd'; }
+}
+
+/**
+ * AllocFail: SET of a value bigger than the engine's memory limit must fail with out-of-memory and
+ * change nothing, and only after lazy free has been helped (NoFalseOOM, checked in PairedRun.step).
+ * DEVIATION: the model's blocks are a generous pool, so the model's AllocFail is never enabled; the
+ * engine's failure is compared as "no effect" (docs/model-based-tests.md).
+ */
+export class AllocFailCommand extends PairedCommand {
+  constructor(readonly key: Key) { super(); }
+  check(run: Readonly<PairedRun>) { return run.config.maxBlocks !== undefined; }
+  exec(run: PairedRun) {
+    const chunks = Math.ceil((run.config.maxBlocks! + 64) * 1.0);
+    const tooBig = run.codec.encode(Array.from({ length: chunks }, () => run.config.model.vals[0]!));
+    const done = run.step(null, (e) => e.set(0, keyBytes(this.key), tooBig), this.toString());
+    if (done) throw new Divergence(`${this.toString()}: SET of ${chunks} chunks succeeded within ${run.config.maxBlocks} blocks`);
+  }
+  override toString() { return `AllocFail(${this.key})`; }
+}
+
+function expectCount(got: number, expected: number, label: string): void {
+  if (got !== expected) throw new Divergence(`${label}: the engine reports ${got} keys, expected ${expected}`);
+}
+
+export interface CommandWeights {
+  readonly write: number;
+  readonly dump: number;
+  readonly free: number;
+  readonly allocFail: number;
+}
+
+/** Weighted so that dumps run with copies held, values grow to MaxLen and get written partially, and unlinks and flushes meet dumps. */
+export function commandArb(keys: readonly Key[], vals: readonly Val[], maxLen: number, weights: CommandWeights): fc.Arbitrary<Cmd> {
+  const key = fc.constantFrom(...keys);
+  const val = fc.constantFrom(...vals);
+  const w = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, arbitrary });
+  return fc.oneof(...[
+    w(3 * weights.write, fc.tuple(key, val).map(([k, v]) => new SetCommand(k, v))),
+    w(4 * weights.write, fc.tuple(key, fc.integer({ min: 1, max: maxLen }), val).map(([k, i, v]) => new WriteBlockCommand(k, i, v))),
+    w(3 * weights.write, fc.tuple(key, val).map(([k, v]) => new AppendBlockCommand(k, v))),
+    w(weights.write, key.map((k) => new DelCommand(k))),
+    w(weights.write, key.map((k) => new UnlinkCommand(k))),
+    w(Math.max(1, weights.write / 3) | 0, fc.constant(new FlushAsyncCommand())),
+    w(weights.free, fc.integer({ min: 1, max: 6 }).map((n) => new FreeStepCommand(n))),
+    w(weights.dump, fc.constant(new DumpBeginCommand())),
+    w(3 * weights.dump, fc.integer({ min: 1, max: 5 }).map((n) => new DumpStepCommand(n))),
+    w(weights.dump, fc.constant(new DumpEndCommand())),
+    w(weights.allocFail, key.map((k) => new AllocFailCommand(k))),
+  ].filter((entry) => entry.weight > 0));
+}

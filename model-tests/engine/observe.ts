@@ -1,0 +1,101 @@
+/**
+ * What is compared after every command (docs/model-based-tests.md, "What is compared"): every key's
+ * GET against the model's chunks, DBSIZE, dumping, the dump's output so far against the model's `out`,
+ * the engine's check() and the model's invariants, the copy bound, and at quiescence the block counts.
+ */
+import { iterateRdb, RdbError, type RdbEntry } from '../../src/rdb/index.ts';
+import { concatBytes } from '../../src/rdb/index.ts';
+import { STATE_INVARIANTS } from '../../src/model/invariants.ts';
+import type { Val } from '../../src/model/types.ts';
+import { Divergence, keyBytes, type PairedRun } from './paired-run.ts';
+
+const sameVals = (a: readonly Val[], b: readonly Val[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+const show = (vals: readonly Val[] | string) => (typeof vals === 'string' ? vals : `[${vals.join(',')}]`);
+
+export interface ObserveOptions {
+  /** check() walks the lazy-free queue, which a freer worker may be changing: only when it is idle. */
+  readonly engineCheck: boolean;
+}
+
+export function observe(run: PairedRun, label: string, options: ObserveOptions = { engineCheck: true }): void {
+  const { engine, model, codec } = run;
+  const fail = (what: string) => {
+    throw new Divergence(`${label}: ${what}`);
+  };
+  for (const key of run.keys) {
+    const bytes = engine.get(0, keyBytes(key));
+    engine.endCommand();
+    const expected = run.valueOf(key);
+    if (bytes === null) {
+      if (expected.length > 0) fail(`GET ${key} is nil, model ${show(expected)}`);
+      continue;
+    }
+    const got = codec.decode(bytes);
+    if (typeof got === 'string' || !sameVals(got, expected)) fail(`GET ${key} is ${show(got)}, model ${show(expected)}`);
+  }
+  const modelKeys = run.keys.filter((key) => model.ks.get(key)!.length > 0).length;
+  if (engine.dbsize(0) !== modelKeys) fail(`DBSIZE ${engine.dbsize(0)}, model ${modelKeys}`);
+  if (engine.dumping !== model.dumping) fail(`engine dumping=${engine.dumping}, model dumping=${model.dumping}`);
+  if (model.dumping || run.dumpChunks.length > 0) compareDumpOutput(run, fail);
+  if (model.dumping && engine.dumpCounters().copiesHeld > run.config.model.copyBound) {
+    fail(`engine holds ${engine.dumpCounters().copiesHeld} copies, CopyBound ${run.config.model.copyBound}`);
+  }
+  for (const [name, holds] of Object.entries(STATE_INVARIANTS)) if (!holds(model, run.config.model)) fail(`model invariant ${name} violated`);
+  if (options.engineCheck) {
+    const violations = engine.check();
+    if (violations.length > 0) fail(`engine check(): ${violations.slice(0, 3).map((v) => JSON.stringify(v)).join('; ')}`);
+    compareAtQuiescence(run, fail);
+  }
+}
+
+/** Entries fully written so far, in order (a partial record at the end is not yet an entry). */
+export function decodedSoFar(chunks: readonly Uint8Array[]): { entries: RdbEntry[]; complete: boolean } {
+  const entries: RdbEntry[] = [];
+  try {
+    for (const event of iterateRdb(concatBytes([...chunks]))) {
+      if (event.kind === 'entry') entries.push(event.entry);
+      if (event.kind === 'eof') return { entries, complete: true };
+    }
+  } catch (error) {
+    if (!(error instanceof RdbError)) throw error;
+  }
+  return { entries, complete: false };
+}
+
+/** The dump's output so far = the model's out, key by key in the same order; a finished dump is a whole file. */
+function compareDumpOutput(run: PairedRun, fail: (what: string) => never): void {
+  const { entries, complete } = decodedSoFar(run.dumpChunks);
+  const out = run.model.out;
+  if (complete === run.model.dumping) fail(`RDB output ${complete ? 'is finished' : 'is not finished'} but the model is ${run.model.dumping ? '' : 'not '}dumping`);
+  // A key the engine has started is in the model's out already (linearized at its start), not yet in the file.
+  const started = run.model.dumping && run.keyInProgressNode() !== null ? 1 : 0;
+  if (entries.length !== out.length - started) fail(`the dump wrote ${entries.length} whole keys, model out has ${out.length} (${started} in progress)`);
+  for (const [i, entry] of entries.entries()) {
+    const key = new TextDecoder('latin1').decode(entry.key);
+    if (entry.dbIndex !== 0 || entry.value.type !== 'string') fail(`dump entry ${i} is db ${entry.dbIndex} ${entry.value.type}`);
+    const written = entry.value.type === 'string' ? codec(run, entry.value.bytes) : 'not a string';
+    const [modelKey, modelVals] = out[i]!;
+    if (key !== modelKey || typeof written === 'string' || !sameVals(written, modelVals)) {
+      fail(`dump entry ${i} is ${key}=${show(written)}, model out ${modelKey}=${show(modelVals)}`);
+    }
+    const event = run.dumpStepEvents[i];
+    if (event !== undefined && event.written === undefined) event.written = written;
+  }
+}
+
+const codec = (run: PairedRun, bytes: Uint8Array) => run.codec.decode(bytes);
+
+/**
+ * No dump and nothing queued: every engine block is free or live, and the live ones are exactly one
+ * entry block, one value header and one chain block per model block of each key (spec NoLeak, counted).
+ */
+function compareAtQuiescence(run: PairedRun, fail: (what: string) => never): void {
+  const { engine, model } = run;
+  const lazy = engine.lazyFreeCounters();
+  if (model.dumping || lazy.pendingObjects + lazy.inProgress > 0) return;
+  const usage = engine.memoryUsage();
+  let expected = 0;
+  for (const blocks of model.ks.values()) if (blocks.length > 0) expected += 2 + blocks.length;
+  if (usage.liveBlocks !== expected) fail(`engine has ${usage.liveBlocks} live blocks at quiescence, the model's keys need ${expected}`);
+  if (usage.dumpCopyBlocks !== 0 || usage.lazyQueuedBlocks !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyQueuedBlocks} queued blocks remain`);
+}
