@@ -11,10 +11,22 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 }).map((budget) => ({ kind: 'dump' as const, budget })) },
 );
 
-function runScenario(setup: Command[], steps: Step[], copyBound: number): void {
+/** Values of hundreds of blocks, so that one key spans many dump steps while writes hit it. */
+function addBigValues(engine: Engine): void {
+  const field = (i: number): Uint8Array => new TextEncoder().encode(['a', 'b', 'c', 'd', 'e'][i % 5]! + String(i));
+  engine.hset(0, new TextEncoder().encode('h1'), Array.from({ length: 300 }, (_, i) => [field(i), new Uint8Array(i % 90).fill(i)] as [Uint8Array, Uint8Array]));
+  engine.zadd(0, new TextEncoder().encode('z1'), Array.from({ length: 200 }, (_, i) => ({ member: field(i), score: i % 7 })));
+  engine.sadd(1, new TextEncoder().encode('t1'), Array.from({ length: 200 }, (_, i) => field(i)));
+  engine.rpush(0, new TextEncoder().encode('l1'), Array.from({ length: 400 }, (_, i) => new Uint8Array(i % 300).fill(i)));
+  engine.set(0, new TextEncoder().encode('s1'), new Uint8Array(70_000).map((_, i) => i));
+  engine.endCommand();
+}
+
+function runScenario(setup: Command[], steps: Step[], copyBound: number, big = false): void {
   const clock = new ManualClock(1_700_000_000_000);
   const events: TraceEvent[] = [];
   const engine = new Engine({ initialBlocks: 64, clock, copyBound, tracer: (event) => events.push(event) });
+  if (big) addBigValues(engine);
   for (const command of setup) runCommand(engine, command);
   engine.assertCheck();
   const atBegin = captureDataset(engine);
@@ -49,6 +61,15 @@ describe('copy-on-write dump, inline', () => {
         runScenario(setup, steps, copyBound);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('keeps big values (a key over many steps) exact while writes, deletes and renames hit them mid-value', () => {
+    fc.assert(
+      fc.property(fc.array(writeArb, { maxLength: 20 }), fc.array(stepArb, { maxLength: 200 }), fc.constantFrom(1, 4, 64), (setup, steps, copyBound) => {
+        runScenario(setup, steps, copyBound, true);
+      }),
+      { numRuns: 25 },
     );
   });
 
