@@ -3,7 +3,7 @@
  * one-line replay command (seed + path). Used by the vitest suites and by `npm run hunt`.
  */
 import fc from 'fast-check';
-import type { ModelConfig } from '../../src/model/types.ts';
+import type { BugName, ModelConfig } from '../../src/model/types.ts';
 import { commandArb, type CommandWeights } from './commands.ts';
 import { PairedRun } from './paired-run.ts';
 
@@ -32,7 +32,7 @@ export const PROFILES: readonly Profile[] = [
   { name: 'big-blocks', keys: ['a', 'b'], vals: [1, 2, 3], maxLen: 6, copyBounds: [2, 5], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 4, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200 },
 ];
 
-export function modelConfigFor(profile: Profile, copyBound: number): ModelConfig {
+export function modelConfigFor(profile: Profile, copyBound: number, bug: BugName = 'none'): ModelConfig {
   const perKey = profile.maxLen;
   return {
     keys: profile.keys,
@@ -42,7 +42,7 @@ export function modelConfigFor(profile: Profile, copyBound: number): ModelConfig
     maxLen: profile.maxLen,
     copyBound,
     lazyFreeThreshold: profile.lazyFreeThreshold,
-    bug: 'none',
+    bug,
   };
 }
 
@@ -63,12 +63,12 @@ export interface CampaignResult {
 }
 
 /** The property: a fresh PairedRun per run; `onRun` sees each finished run (traces, figures). */
-export function pairedProperty(profile: Profile, stats: CampaignStats, onRun?: (run: PairedRun) => void, replayPath?: string) {
+export function pairedProperty(profile: Profile, stats: CampaignStats, onRun?: (run: PairedRun) => void, replayPath?: string, modelBug: BugName = 'none') {
   return fc.property(
     fc.constantFrom(...profile.copyBounds),
     fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, profile.weights)], { maxCommands: profile.maxCommands, size: 'max', ...(replayPath ? { replayPath } : {}) }),
     (copyBound, commands) => {
-      const run = new PairedRun({ model: modelConfigFor(profile, copyBound), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined });
+      const run = new PairedRun({ model: modelConfigFor(profile, copyBound, modelBug), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined, stepProperties: modelBug === 'none' });
       fc.modelRun(() => ({ model: run, real: run }), commands);
       stats.runs++;
       stats.engineCommands += run.engineCommands;
@@ -87,14 +87,14 @@ export function replayLine(testFile: string, profile: string, seed: number, path
 }
 
 /** Seed and path come from SABRE_SEED / SABRE_PATH when set (a replay), else a fresh seed. */
-export function runCampaign(profile: Profile, numRuns: number, testFile: string, seed?: number, onRun?: (run: PairedRun) => void): CampaignResult {
+export function runCampaign(profile: Profile, numRuns: number, testFile: string, seed?: number, onRun?: (run: PairedRun) => void, modelBug: BugName = 'none'): CampaignResult {
   const envSeed = process.env.SABRE_SEED;
   const replaying = envSeed !== undefined && (process.env.SABRE_PROFILE ?? profile.name) === profile.name;
   const chosenSeed = replaying ? Number(envSeed) : (seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0);
   const path = replaying ? process.env.SABRE_PATH : undefined;
   const commandsPath = replaying ? process.env.SABRE_REPLAY_PATH : undefined;
   const stats: CampaignStats = { runs: 0, engineCommands: 0, modelSteps: 0, appendDirtyFirst: 0, engineOom: 0 };
-  const details = fc.check(pairedProperty(profile, stats, onRun, commandsPath), { seed: chosenSeed, ...(path ? { path } : {}), numRuns });
+  const details = fc.check(pairedProperty(profile, stats, onRun, commandsPath, modelBug), { seed: chosenSeed, ...(path ? { path } : {}), numRuns });
   if (!details.failed) return { failed: false, seed: chosenSeed, replay: null, report: null, stats };
   const shrunkCommands = /replayPath="([^"]*)"/.exec(fc.stringify(details.counterexample))?.[1];
   const replay = replayLine(testFile, profile.name, details.seed, details.counterexamplePath ?? undefined, shrunkCommands);
