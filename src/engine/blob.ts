@@ -105,23 +105,6 @@ export function readChain(
   }, resolve);
 }
 
-/** Overwrites chain bytes [from, from + source.length) in place, calling the write hook per block. */
-export function writeChainRange(store: BlockStore, head: BlockIndex, from: number, source: Uint8Array): void {
-  const u8 = store.arena.u8;
-  forEachChainSpan(store, head, from, from + source.length, (blockIndex, byteOffset, length, position) => {
-    store.beforeBlockWrite(blockIndex);
-    u8.set(source.subarray(position - from, position - from + length), byteOffset);
-  });
-}
-
-export function zeroChainRange(store: BlockStore, head: BlockIndex, from: number, to: number): void {
-  const u8 = store.arena.u8;
-  forEachChainSpan(store, head, from, to, (blockIndex, byteOffset, length) => {
-    store.beforeBlockWrite(blockIndex);
-    u8.fill(0, byteOffset, byteOffset + length);
-  });
-}
-
 /** Compares `key` with chain bytes [0, byteLength) like memcmp then length. */
 export function compareWithChain(store: BlockStore, key: Uint8Array, head: BlockIndex, byteLength: number, resolve: BlockResolver = identityResolver): number {
   const u8 = store.arena.u8;
@@ -149,13 +132,3 @@ export function releaseChain(store: BlockStore, head: BlockIndex): void {
   }
 }
 
-/** Calls visit for each block of the chain (for check and for release accounting). */
-export function chainBlocks(store: BlockStore, head: BlockIndex, visit: (blockIndex: BlockIndex) => void, maxSteps: number): void {
-  const arena = store.arena;
-  let blockIndex = head;
-  for (let step = 0; blockIndex !== NULL_BLOCK; step++) {
-    if (step >= maxSteps) throw new Error('chain has a cycle');
-    visit(blockIndex);
-    blockIndex = arena.u32[arena.blockWord(blockIndex) + CHAIN_NEXT_WORD]! as BlockIndex;
-  }
-}

@@ -39,10 +39,6 @@ export function createEntry(store: BlockStore, key: Uint8Array): BlockIndex {
   return node;
 }
 
-export function entryKeyLength(store: BlockStore, node: BlockIndex, resolve: BlockResolver = identityResolver): number {
-  return store.arena.u32[store.arena.blockWord(resolve(node)) + ENTRY_KEY_LENGTH_WORD]!;
-}
-
 export function readEntryKey(store: BlockStore, node: BlockIndex, resolve: BlockResolver = identityResolver): Uint8Array {
   const arena = store.arena;
   const word = arena.blockWord(resolve(node));

@@ -98,6 +98,7 @@ export function readStringRange(store: BlockStore, value: BlockIndex, from: numb
   return out;
 }
 
+/** A copy of the whole string, every block read through `resolve`. O(length). */
 export function readString(store: BlockStore, value: BlockIndex, resolve: BlockResolver = identityResolver): Uint8Array {
   const arena = store.arena;
   const byteOffset = arena.blockByteOffset(resolve(value));
@@ -126,10 +127,6 @@ export function readString(store: BlockStore, value: BlockIndex, resolve: BlockR
     blockIndex = u32[chainOffset >>> 2]! as BlockIndex;
   }
   return out;
-}
-
-export function readStringGeneric(store: BlockStore, value: BlockIndex, resolve: BlockResolver = identityResolver): Uint8Array {
-  return readStringRange(store, value, 0, stringLength(store, value, resolve), resolve);
 }
 
 /** New blocks a write extending the string from oldLength to newLength needs. */
