@@ -1,12 +1,12 @@
 import { DATABASE_COUNT, H, META_BORN_EPOCH, META_COPY_LINK } from '../arena.ts';
 import type { Core } from '../core.ts';
-import { compareKeyWithEntry, ENTRY_KEY_CHAIN_WORD, readEntryKey } from '../entry.ts';
+import { compareKeyWithEntry, ENTRY_KEY_CHAIN_WORD } from '../entry.ts';
 import { assert } from '../errors.ts';
 import { NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
 import type { BlockStore, BlockWriteHooks } from '../store.ts';
 import type { Tracer } from '../trace.ts';
 import { concatBytes, RdbEncoder } from '../../rdb/encoder.ts';
-import { ValueCursor, type DumpReadContext } from './value-cursor.ts';
+import { readKeyForDump, ValueCursor, type DumpReadContext } from './value-cursor.ts';
 
 /** What the dump hands back when it is done with detached objects (lazy free decides how to free them). */
 export interface DetachedReleaser {
@@ -286,7 +286,7 @@ export class Dumper implements BlockWriteHooks {
       }
       this.liveRank = rank + 1;
       skipped++;
-      this.liveLastKey = readEntryKey(this.store, node, this.resolve);
+      this.liveLastKey = readKeyForDump(this.store, node, this.resolve);
       if (this.unpassed(node)) return { db: this.liveDb, node, held: null, skipped, exhausted: false };
       if (skipped > 256) return { db: -1, node: NULL_BLOCK, held: null, skipped, exhausted: false };
     }
@@ -305,14 +305,14 @@ export class Dumper implements BlockWriteHooks {
   /** Live links only: a copy of a keyspace node has stale links (the keyspace tree is not hooked). */
   private isLiveNode(db: number, node: BlockIndex): boolean {
     if (this.heldTrees.length === 0 || db < 0) return db >= 0;
-    const key = readEntryKey(this.store, node, this.resolve);
+    const key = readKeyForDump(this.store, node, this.resolve);
     const keyspace = this.core.keyspace;
     return keyspace.tree.find(keyspace.root(db), (other) => compareKeyWithEntry(this.store, key, other)) === node;
   }
 
   private startKey(db: number, node: BlockIndex, held: HeldEntry | null): void {
     const arena = this.store.arena;
-    const key = readEntryKey(this.store, node, this.resolve);
+    const key = readKeyForDump(this.store, node, this.resolve);
     const value = arena.u32[arena.blockWord(this.resolve(node)) + 6]! as BlockIndex; // ENTRY_AUX_WORD: the value
     this.selectDb(db);
     let keyChain = arena.u32[arena.blockWord(this.resolve(node)) + ENTRY_KEY_CHAIN_WORD]! as BlockIndex;
