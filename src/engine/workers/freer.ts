@@ -17,6 +17,8 @@ export class FreerWorker {
   private readonly finished: Promise<number>;
   /** Set when the worker failed; the queue stays intact and the command thread's FreeStep still drains it. */
   failure: FreerWorkerError | null = null;
+  /** stop() ends the worker with terminate(), whose exit code is 1: that exit is no failure. */
+  private terminating = false;
 
   private constructor(private readonly engine: Engine, data: Omit<FreerWorkerData, 'entry' | 'sab'>, readyResolve: () => void, readyReject: (error: Error) => void) {
     Atomics.store(engine.store.arena.i32, Q.stopWorker, 0);
@@ -38,7 +40,7 @@ export class FreerWorker {
         reject(this.failure);
       });
       this.worker.on('exit', (code) => {
-        if (code !== 0 && this.failure === null) {
+        if (code !== 0 && this.failure === null && !this.terminating) {
           this.failure = new FreerWorkerError(`lazy-free worker exited with code ${code}`);
           reject(this.failure);
         }
@@ -68,6 +70,7 @@ export class FreerWorker {
     try {
       return await this.finished;
     } finally {
+      this.terminating = true;
       await this.worker.terminate();
     }
   }
