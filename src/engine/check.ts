@@ -11,7 +11,7 @@ import { checkValueContents } from './check-values.ts';
 export type InvariantName =
   | 'HeaderSane' | 'CountsAddUp' | 'NoLeak' | 'NoDoubleFree' | 'NoUseAfterFree' | 'ReachableOnce'
   | 'FreeListAcyclic' | 'TreeBalanced' | 'TreeCounts' | 'TreeOrdered' | 'ChainEnds' | 'ValueHeader'
-  | 'ValueContents';
+  | 'ValueContents' | 'CopiesWithinBound';
 
 export interface Violation {
   name: InvariantName;

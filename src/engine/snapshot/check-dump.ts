@@ -6,6 +6,8 @@ import type { Dumper } from './dumper.ts';
  * block the writer let go of that the dump still reads (spec DumpHeld) as held, once.
  */
 export function checkDumpHeld(walk: CheckWalk, dumper: Dumper): void {
+  const { copiesHeld, copyBound } = dumper.counters();
+  if (copiesHeld > copyBound) walk.report('CopiesWithinBound', `the dump holds ${copiesHeld} copies, more than its bound ${copyBound}`);
   dumper.forEachHeld({
     copy: (blockIndex) => void walk.claimCopy(blockIndex, `dump copy ${blockIndex}`),
     block: (blockIndex) => void walk.claim(blockIndex, `block ${blockIndex} held by the dump`),

@@ -27,6 +27,7 @@ export interface DumpCounters {
   dumping: boolean;
   epoch: number;
   copiesHeld: number;
+  copyBound: number;
   peakCopies: number;
   copiesMade: number;
   heldBlocks: number;
@@ -129,7 +130,7 @@ export class Dumper implements BlockWriteHooks {
 
   counters(): DumpCounters {
     return {
-      dumping: this.active, epoch: this.epoch, copiesHeld: this.copyOwners.size, peakCopies: this.stats.peakCopies,
+      dumping: this.active, epoch: this.epoch, copiesHeld: this.copyOwners.size, copyBound: this.copyBound, peakCopies: this.stats.peakCopies,
       copiesMade: this.stats.copiesMade, heldBlocks: this.held.size, peakExtraBlocks: this.stats.peakExtraBlocks, keysWritten: this.stats.keysWritten,
       bytesEmitted: this.encoder?.bytesEmitted ?? 0, forcedSteps: this.stats.forcedSteps,
     };
