@@ -122,6 +122,8 @@ Flags (the same names work as directives in a config file):
   --proto-max-bulk-len <b>   largest bulk string a client may send (default 512mb)
   --rdbcompression yes|no    LZF-compress long strings in the RDB (default yes)
   --sabre-block-size <n>     engine block size in bytes, multiple of 8 (default 64)
+  --sabre-dump-step-blocks <n>
+                             blocks a BGSAVE step reads between command batches (default 512)
   --sabre-on-bad-rdb exit|start-empty
                              an unreadable RDB at start stops the server (default exit)
   --config <file>            read directives from a redis.conf-style file first

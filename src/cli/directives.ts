@@ -28,6 +28,7 @@ export const directives = {
   appendonly: { runtime: false },
   'sabre-block-size': { runtime: false },
   'sabre-on-bad-rdb': { runtime: true },
+  'sabre-dump-step-blocks': { runtime: true },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -141,6 +142,9 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
         .with(P.union('exit', 'start-empty'), (value): BadRdbPolicy => value)
         .otherwise(() => { throw new DirectiveError(`sabre-on-bad-rdb must be 'exit' or 'start-empty', got '${policy}'`); });
     })
+    .with('sabre-dump-step-blocks', () => {
+      settings.dumpStepBlocks = integerIn(single(lower, args), 1, 1 << 24, 'sabre-dump-step-blocks');
+    })
     .exhaustive();
 }
 
@@ -161,5 +165,6 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('appendonly', () => 'no')
     .with('sabre-block-size', () => String(settings.blockSizeBytes))
     .with('sabre-on-bad-rdb', () => settings.onBadRdb)
+    .with('sabre-dump-step-blocks', () => String(settings.dumpStepBlocks))
     .exhaustive();
 }

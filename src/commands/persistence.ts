@@ -22,9 +22,6 @@ export class SaveInProgressError extends Error {
 
 export type SaveKind = 'save' | 'bgsave';
 
-/** Blocks each dump step reads before commands get the event loop again. */
-const dumpStepBlocks = 512;
-
 /**
  * SAVE, BGSAVE, the save rules, LASTSAVE and the rdb_* INFO fields.
  *
@@ -81,7 +78,7 @@ export class Persistence {
     mkdirSync(path.dirname(target), { recursive: true });
     const startedAtMs = Date.now();
     // dumpToFile runs DumpBegin before its first await: the snapshot is the dataset at this call.
-    const dumping = dumpToFile(this.host.engine, target, { stepBlocks: dumpStepBlocks });
+    const dumping = dumpToFile(this.host.engine, target, { stepBlocks: this.settings.dumpStepBlocks });
     const done = this.track('bgsave', startedAtMs, async () => {
       this.lastDump = await dumping;
     });

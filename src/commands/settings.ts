@@ -27,6 +27,8 @@ export interface Settings {
   /** sabre-on-bad-rdb: a corrupt RDB at start stops the server unless the user asks to start empty. */
   onBadRdb: BadRdbPolicy;
   rdbcompression: boolean;
+  /** sabre-dump-step-blocks: blocks a BGSAVE dump step reads before commands run again. */
+  dumpStepBlocks: number;
   /** Milliseconds between active-expiry steps (hz 10 as Redis). */
   activeExpireIntervalMs: number;
 }
@@ -47,6 +49,7 @@ export function defaultSettings(): Settings {
     protoMaxBulkLen: 512 * 1024 * 1024,
     onBadRdb: 'exit',
     rdbcompression: true,
+    dumpStepBlocks: 512,
     activeExpireIntervalMs: 100,
   };
 }

@@ -34,6 +34,7 @@ describe('command-line flags', () => {
     expect(run(['--save', '']).save).toEqual([]);
     expect(run(['--save']).save).toEqual([]);
     expect(run(['--PORT', '1234']).port).toBe(1234);
+    expect(run(['--sabre-dump-step-blocks', '64']).dumpStepBlocks).toBe(64);
   });
 
   it('reads a redis.conf-style file first, then lets flags override it', () => {
@@ -63,6 +64,7 @@ describe('command-line flags', () => {
     [['--appendonly', 'yes'], /no append-only file/],
     [['--sabre-block-size', '100'], /multiple of 8/],
     [['--sabre-on-bad-rdb', 'maybe'], /'exit' or 'start-empty'/],
+    [['--sabre-dump-step-blocks', '0'], /between 1 and/],
     [['a.conf', 'b.conf'], /unexpected argument 'b.conf'/],
     [['--config', 'missing.conf'], /cannot read config file 'missing.conf'/],
   ])('refuses %j', (argv, message) => {

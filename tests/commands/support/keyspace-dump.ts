@@ -10,8 +10,11 @@ export type DumpedValue =
 
 export interface DumpedKey {
   value: DumpedValue;
-  /** Remaining time to live rounded to 10 s, or -1 without expiry. */
-  ttlBucket: number;
+  /**
+   * The absolute expiry time (now + PTTL) rounded to the minute, or -1 without expiry: stable while
+   * a slow test runs, where a remaining TTL would shrink between two reads.
+   */
+  expiresAtMinute: number;
 }
 
 /** Keys and values as hex (binary-safe) per database, sorted where order is not part of the type. */
@@ -47,7 +50,7 @@ export async function dumpKeyspace(client: Redis, databases = 16): Promise<Recor
         default: throw new Error(`unexpected type ${type}`);
       }
       const pttl = await client.pttl(key);
-      dumped[key.toString('hex')] = { value, ttlBucket: pttl < 0 ? -1 : Math.round(pttl / 10_000) };
+      dumped[key.toString('hex')] = { value, expiresAtMinute: pttl < 0 ? -1 : Math.round((Date.now() + pttl) / 60_000) };
     }
     out[`db${db}`] = dumped;
   }
