@@ -82,7 +82,8 @@ export class Engine {
   }
 
   // Snapshot (docs/snapshot.md): the inline step functions; src/engine/snapshot/dump-file.ts runs them to a file.
-  dumpBegin(sink: (chunk: Uint8Array) => void, minChunkBytes?: number): void { this.requireDumper().dumpBegin(sink, minChunkBytes); }
+  /** `compress`: LZF for strings of 21+ bytes when it saves space (Redis's rdbcompression), default true. */
+  dumpBegin(sink: (chunk: Uint8Array) => void, minChunkBytes?: number, compress?: boolean): void { this.requireDumper().dumpBegin(sink, minChunkBytes, compress); }
   /** Returns true while the dump still runs. */
   dumpStep(budgetBlocks: number): boolean { return this.requireDumper().dumpStep(budgetBlocks); }
   dumpAbort(): void { this.requireDumper().abort(); }

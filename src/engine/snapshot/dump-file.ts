@@ -11,6 +11,8 @@ export interface DumpFileOptions {
   /** Injectable chunk writer (tests simulate a full disk with it). */
   writeChunk?: ChunkWriter;
   minChunkBytes?: number;
+  /** LZF-compress strings (Redis's rdbcompression); default true. */
+  compress?: boolean;
 }
 
 export interface DumpFileResult {
@@ -40,7 +42,7 @@ export async function dumpToFile(engine: Engine, targetPath: string, options: Du
   const pending: Uint8Array[] = [];
   const startedMs = performance.now();
   let firstByteMs = -1;
-  engine.dumpBegin((chunk) => pending.push(chunk), options.minChunkBytes ?? 256 * 1024);
+  engine.dumpBegin((chunk) => pending.push(chunk), options.minChunkBytes ?? 256 * 1024, options.compress ?? true);
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
       for (;;) {

@@ -139,14 +139,14 @@ export class Dumper implements BlockWriteHooks {
   // ---- spec: CowDump.tla DumpBegin -------------------------------------------------------------
 
   /** O(1) in the keys: bumps the epoch and writes the RDB header. Output goes to `sink` as it is made. */
-  dumpBegin(sink: (chunk: Uint8Array) => void, minChunkBytes = 64 * 1024): void {
+  dumpBegin(sink: (chunk: Uint8Array) => void, minChunkBytes = 64 * 1024, compress = true): void {
     assert(!this.active, 'DumpBegin while a dump runs');
     const u32 = this.store.arena.u32;
     this.epoch = Atomics.add(u32, H.dumpEpoch, 1) + 1;
     this.active = true;
     this.sink = sink;
     // The dump coalesces output itself (not the encoder) so that the header leaves at once.
-    this.encoder = new RdbEncoder();
+    this.encoder = new RdbEncoder({ compress });
     this.minChunkBytes = minChunkBytes;
     this.pendingChunks = [];
     this.pendingBytes = 0;
