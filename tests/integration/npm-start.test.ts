@@ -45,6 +45,8 @@ describe('the sabre bin and npm start', () => {
     expect(second.output()).toMatch(/DB loaded from disk: 2 keys/);
     expect(await cli(port, 'get', 'greeting')).toBe('hello');
     expect(await cli(port, 'lrange', 'after-save', '0', '-1')).toBe('x');
+    expect(await cli(port, 'debug', 'restart-logic')).toBe('OK');
+    expect(await cli(port, 'get', 'greeting')).toBe('hello');
     await cli(port, 'shutdown', 'nosave').catch(() => undefined);
     expect(await second.exited).toBe(0);
   });
