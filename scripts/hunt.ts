@@ -1,0 +1,67 @@
+/**
+ * Long randomized campaigns of the model-based tests: the engine against the model, inline (every
+ * profile of model-tests/engine/campaign.ts, fresh seeds) and in thread mode (lazy freer on its
+ * worker), until the time is up. Every failure's one-line replay command is appended to
+ * .hunt/failures.txt (ignored by git) and printed.
+ *
+ *   npm run hunt -- --minutes 10            # both modes
+ *   npm run hunt -- --minutes 5 --mode inline --runs 200
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROFILES, runCampaign } from '../model-tests/engine/campaign.ts';
+import { runThreadSeed, threadReplayLine } from '../model-tests/engine/thread-run.ts';
+import { projectRoot } from './tlc.ts';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    mode: { type: 'string', default: 'both' },
+    runs: { type: 'string', default: '100' },
+  },
+});
+const minutes = Number(values.minutes);
+const mode = values.mode ?? 'both';
+const runsPerBatch = Number(values.runs);
+if (!(minutes > 0) || !['both', 'inline', 'thread'].includes(mode) || !(runsPerBatch > 0)) {
+  console.error('usage: npm run hunt -- --minutes N [--mode both|inline|thread] [--runs runs-per-batch]');
+  process.exit(2);
+}
+
+const huntDir = join(projectRoot, '.hunt');
+const failuresFile = join(huntDir, 'failures.txt');
+mkdirSync(huntDir, { recursive: true });
+const deadline = Date.now() + minutes * 60_000;
+const totals = { batches: 0, runs: 0, engineCommands: 0, threadSeeds: 0, threadCommands: 0, failures: 0 };
+
+function recordFailure(line: string, detail: string): void {
+  totals.failures++;
+  appendFileSync(failuresFile, `${new Date().toISOString()} ${line}\n`);
+  console.log(`FAILURE: ${line}\n  ${detail.split('\n')[0]}`);
+}
+
+let round = 0;
+while (Date.now() < deadline) {
+  if (mode !== 'thread') {
+    const profile = PROFILES[round % PROFILES.length]!;
+    const result = runCampaign(profile, runsPerBatch, 'model-tests/engine/inline.test.ts', (Date.now() ^ (round * 0x9e3779b1)) | 0);
+    totals.batches++;
+    totals.runs += result.stats.runs;
+    totals.engineCommands += result.stats.engineCommands;
+    if (result.failed) recordFailure(result.replay!, result.report ?? '');
+  }
+  if (mode !== 'inline' && Date.now() < deadline) {
+    const seed = (Date.now() + round) % 1_000_000_000;
+    try {
+      const figures = await runThreadSeed(seed);
+      totals.threadCommands += figures.commands;
+    } catch (error) {
+      recordFailure(threadReplayLine(seed), error instanceof Error ? error.message : String(error));
+    }
+    totals.threadSeeds++;
+  }
+  round++;
+}
+console.log(`hunt: ${minutes} min, inline ${totals.batches} batches / ${totals.runs} runs / ${totals.engineCommands} engine commands, thread ${totals.threadSeeds} seeds / ${totals.threadCommands} commands, ${totals.failures} failures${totals.failures > 0 ? ` (see ${failuresFile})` : ''}`);
+process.exit(totals.failures > 0 ? 1 : 0);
