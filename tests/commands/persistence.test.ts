@@ -106,7 +106,7 @@ describe('SAVE and loading', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(existsSync(path.join(sabre.dir, 'dump.rdb'))).toBe(false);
     await client.set('c', '3');
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while (!existsSync(path.join(sabre.dir, 'dump.rdb')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(statSync(path.join(sabre.dir, 'dump.rdb')).size).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100));
