@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROFILES, runCampaign } from './campaign.ts';
 
-const RUNS = Number(process.env.SABRE_RUNS ?? 40);
+const RUNS = Number(process.env.SABRE_RUNS ?? 150);
 const FILE = 'model-tests/engine/inline.test.ts';
 
 describe('engine vs model, inline interleavings', () => {

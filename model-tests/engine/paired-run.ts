@@ -113,8 +113,24 @@ export class PairedRun {
       this.take(own, label);
       if (own.name === 'AppendBlock' && this.events.some((event) => event.action === 'WriteBlock') && todo(this.model).includes(own.key)) this.appendDirty.add(own.key);
     }
+    this.checkEngineCopies(own, label);
     if (this.engine.lazyFreeCounters().pendingObjects === 0) this.drainModelQueue();
     return !oom;
+  }
+
+  /**
+   * spec CopyOnlyWhatChanges on the engine's side: one command copies at most the blocks it changes.
+   * DEVIATION: the engine's blocks are finer than the spec's, so the bound counts them: SETRANGE of
+   * one chunk changes the value header (length, encoding) and one chain block; APPEND the header and
+   * the last chain block's next link; SET over an existing key the keyspace entry (its value link).
+   */
+  private checkEngineCopies(own: Action | null, label: string): void {
+    const copies = this.events.filter((event) => event.action === 'WriteBlock').length;
+    const changed = own === null ? 0 : own.name === 'WriteBlock' || own.name === 'AppendBlock' ? 2 : own.name === 'Set' ? 1 : 0;
+    if (copies > changed) throw new Divergence(`${label}: the engine made ${copies} copies for a command that changes ${changed} existing blocks (CopyOnlyWhatChanges)`);
+    // Every copy the spec makes, the engine makes too (plus its headers and links): never fewer.
+    const held = this.engine.dumping ? this.engine.dumpCounters().copiesHeld : 0;
+    if (held < this.model.copies.size) throw new Divergence(`${label}: the engine holds ${held} copies, fewer than the model's ${this.model.copies.size}`);
   }
 
   /** One engine event as model transitions. */
