@@ -6,7 +6,7 @@ import { NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
 import type { BlockStore, BlockWriteHooks } from '../store.ts';
 import type { Tracer } from '../trace.ts';
 import { concatBytes, RdbEncoder } from '../../rdb/encoder.ts';
-import { readKeyForDump, ValueCursor, type DumpReadContext } from './value-cursor.ts';
+import { FINISHED_CURSOR, readKeyForDump, ValueCursor, writeSmallString, type DumpReadContext, type KeyCursor } from './value-cursor.ts';
 
 /** What the dump hands back when it is done with detached objects (lazy free decides how to free them). */
 export interface DetachedReleaser {
@@ -74,7 +74,9 @@ export class Dumper implements BlockWriteHooks {
   private readonly heldTrees: { db: number; root: BlockIndex; stack: BlockIndex[] | null }[] = [];
   /** Trees and values only released when the dump ends (they may share blocks with keys still to write). */
   private readonly releaseAtEnd: { kind: 'tree' | 'value'; block: BlockIndex }[] = [];
-  private current: { db: number; node: BlockIndex; value: BlockIndex; cursor: ValueCursor; held: HeldEntry | null } | null = null;
+  private current: { db: number; node: BlockIndex; value: BlockIndex; cursor: KeyCursor; held: HeldEntry | null } | null = null;
+  /** The key the live walk read for the node it picked (so startKey does not read it again). */
+  private pickedKey: Uint8Array | null = null;
   private liveDb = 0;
   private liveLastKey: Uint8Array | null = null;
   private sizesAtBegin: number[] = [];
@@ -288,7 +290,10 @@ export class Dumper implements BlockWriteHooks {
       this.liveRank = rank + 1;
       skipped++;
       this.liveLastKey = readKeyForDump(this.store, node, this.resolve);
-      if (this.unpassed(node)) return { db: this.liveDb, node, held: null, skipped, exhausted: false };
+      if (this.unpassed(node)) {
+        this.pickedKey = this.liveLastKey;
+        return { db: this.liveDb, node, held: null, skipped, exhausted: false };
+      }
       if (skipped > 256) return { db: -1, node: NULL_BLOCK, held: null, skipped, exhausted: false };
     }
     return { db: -1, node: NULL_BLOCK, held: null, skipped, exhausted: true };
@@ -313,7 +318,8 @@ export class Dumper implements BlockWriteHooks {
 
   private startKey(db: number, node: BlockIndex, held: HeldEntry | null): void {
     const arena = this.store.arena;
-    const key = readKeyForDump(this.store, node, this.resolve);
+    const key = this.pickedKey ?? readKeyForDump(this.store, node, this.resolve);
+    this.pickedKey = null;
     const value = arena.u32[arena.blockWord(this.resolve(node)) + 6]! as BlockIndex; // ENTRY_AUX_WORD: the value
     this.selectDb(db);
     let keyChain = arena.u32[arena.blockWord(this.resolve(node)) + ENTRY_KEY_CHAIN_WORD]! as BlockIndex;
@@ -323,7 +329,12 @@ export class Dumper implements BlockWriteHooks {
       this.pass(keyChain);
       keyChain = next;
     }
-    this.current = { db, node, value, cursor: null as unknown as ValueCursor, held };
+    if (writeSmallString(this.readContext, db, key, value)) {
+      this.current = { db, node, value, cursor: FINISHED_CURSOR, held };
+      this.finishKey();
+      return;
+    }
+    this.current = { db, node, value, cursor: FINISHED_CURSOR, held };
     this.current.cursor = new ValueCursor(this.readContext, db, key, value);
   }
 

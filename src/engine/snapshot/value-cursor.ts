@@ -41,6 +41,51 @@ function copyOut(u8: Uint8Array, start: number, length: number): Uint8Array {
   return out;
 }
 
+/** A key being written: done at once for small strings, over several calls for the rest. */
+export interface KeyCursor {
+  readonly done: boolean;
+  advance(budgetBlocks: number): number;
+}
+
+export const FINISHED_CURSOR: KeyCursor = Object.freeze({ done: true, advance: () => 0 });
+
+/** Strings up to this many bytes are written in one go, without a cursor object (the common case). */
+const SMALL_STRING_MAX_BYTES = 1024;
+
+/**
+ * Writes a small string value whole, reading and passing its blocks; false (nothing read) for any
+ * other value. Saves the cursor's allocation for most keys of a typical dataset.
+ */
+export function writeSmallString(ctx: DumpReadContext, db: number, key: Uint8Array, value: BlockIndex): boolean {
+  const { store, resolve } = ctx;
+  const arena = store.arena;
+  const u8 = arena.u8;
+  const u32 = arena.u32;
+  const word = arena.blockWord(resolve(value));
+  if ((u8[word << 2]! & 0xf) !== ValueType.String) return false;
+  const length = u32[word + VALUE_LENGTH_WORD]!;
+  if (length > SMALL_STRING_MAX_BYTES) return false;
+  const expire = valueExpireAtMs(store, value, resolve);
+  const bytes = new Uint8Array(length);
+  const inlineBytes = Math.min(length, arena.blockSizeBytes - VALUE_INLINE_BYTE);
+  const start = (word << 2) + VALUE_INLINE_BYTE;
+  for (let i = 0; i < inlineBytes; i++) bytes[i] = u8[start + i]!;
+  let blockIndex = (length > inlineBytes ? u32[word + VALUE_FIRST_WORD]! : NULL_BLOCK) as BlockIndex;
+  ctx.pass(value);
+  for (let at = inlineBytes; at < length; ) {
+    assert(blockIndex !== NULL_BLOCK, 'string chain shorter than its length');
+    const offset = arena.blockByteOffset(resolve(blockIndex));
+    const take = Math.min(store.chainDataBytes, length - at);
+    for (let i = 0; i < take; i++) bytes[at + i] = u8[offset + 4 + i]!;
+    at += take;
+    const next = u32[offset >>> 2]! as BlockIndex;
+    ctx.pass(blockIndex);
+    blockIndex = next;
+  }
+  ctx.emit(ctx.encoder.entry({ dbIndex: db, key, value: { type: 'string', bytes }, expireAtMs: expire === 0 ? null : expire }));
+  return true;
+}
+
 /** Strings up to this size are written whole (so RDB may int-encode or LZF them); longer ones stream raw. */
 export const WHOLE_STRING_MAX_BYTES = 64 * 1024;
 /** Elements per encoder call: big values never exist as one array. */
@@ -54,7 +99,7 @@ type Batch = Uint8Array[] | RdbZsetEntry[] | RdbHashField[];
  * contents and links are taken; trees are walked in order with an explicit stack of block indices,
  * lists and chains from their heads, so nothing but the current batch is held in memory.
  */
-export class ValueCursor {
+export class ValueCursor implements KeyCursor {
   done = false;
   private readonly type: ValueType;
   private readonly stack: BlockIndex[] = [];
