@@ -99,7 +99,7 @@ function compareAtQuiescence(run: PairedRun, fail: (what: string) => never): voi
   if (model.dumping || lazy.pendingObjects + lazy.inProgress > 0) return;
   const usage = engine.memoryUsage();
   let expected = 0;
-  for (const blocks of model.ks.values()) if (blocks.length > 0) expected += 2 + blocks.length;
+  for (const [key, blocks] of model.ks) if (blocks.length > 0) expected += engine.core.keyspace.entryBlocksFor(keyBytes(key)) + 1 + blocks.length;
   if (usage.liveBlocks !== expected) fail(`engine has ${usage.liveBlocks} live blocks at quiescence, the model's keys need ${expected}`);
   if (usage.dumpCopyBlocks !== 0 || usage.lazyQueuedBlocks !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyQueuedBlocks} queued blocks remain`);
 }

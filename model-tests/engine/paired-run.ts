@@ -61,7 +61,7 @@ export class PairedRun {
     this.codec = chunkCodec(config.blockSizeBytes, model.vals);
     this.model = initialState(model);
     this.relaxedDirtyFirst = { ...model, bug: 'CleanFirst' };
-    const keyOfNode = (node: BlockIndex): Key => new TextDecoder('latin1').decode(readEntryKey(this.engine.store, node));
+    const keyOfNode = (node: BlockIndex): Key => this.keyOfNode(node);
     this.engine = new Engine({
       blockSizeBytes: config.blockSizeBytes,
       initialBlocks: 64,
@@ -70,9 +70,25 @@ export class PairedRun {
       copyBound: model.copyBound,
       // Model LazyFreeThreshold counts chain blocks; the engine's estimate adds the value header.
       lazyFreeThresholdBlocks: model.lazyFreeThreshold + 1,
-      // The node of a written key may be freed right after the event: read its key now (inline bytes survive a free).
+      // The node of a written key may be freed right after the event: name its key now.
       tracer: (event) => this.events.push(event.action === 'DumpStep' ? { ...event, dumpedKey: keyOfNode(event.node as BlockIndex) } : event),
     });
+  }
+
+  /** Keyspace node -> model key, refreshed after every command: a held node's key chain may already be freed. */
+  private readonly nodeKeys = new Map<number, Key>();
+  private readonly sideEffectFreeResolve = (block: BlockIndex): BlockIndex => block;
+
+  private refreshNodeKeys(): void {
+    for (const key of this.keys) {
+      // A resolver other than identityResolver takes the keyspace's search without its caches.
+      const node = this.engine.core.keyspace.find(0, keyBytes(key), this.sideEffectFreeResolve);
+      if (node !== 0) this.nodeKeys.set(node, key);
+    }
+  }
+
+  private keyOfNode(node: BlockIndex): Key {
+    return this.nodeKeys.get(node) ?? new TextDecoder('latin1').decode(readEntryKey(this.engine.store, node));
   }
 
   get keys(): readonly Key[] {
@@ -114,6 +130,7 @@ export class PairedRun {
       if (own.name === 'AppendBlock' && this.events.some((event) => event.action === 'WriteBlock') && todo(this.model).includes(own.key)) this.appendDirty.add(own.key);
     }
     this.checkEngineCopies(own, label);
+    this.refreshNodeKeys();
     if (this.engine.lazyFreeCounters().pendingObjects === 0) this.drainModelQueue();
     return !oom;
   }
@@ -164,7 +181,7 @@ export class PairedRun {
   private linearizeKeyInProgress(label: string): void {
     const node = this.keyInProgressNode();
     if (node === null) return;
-    const key = new TextDecoder('latin1').decode(readEntryKey(this.engine.store, node));
+    const key = this.keyOfNode(node);
     if (!this.model.out.some(([written]) => written === key)) this.takeDumpStep(key, `${label} (key ${key} started)`);
   }
 
