@@ -29,6 +29,7 @@ export const directives = {
   'sabre-block-size': { runtime: false },
   'sabre-on-bad-rdb': { runtime: true },
   'sabre-dump-step-blocks': { runtime: true },
+  'sabre-lazyfree-worker': { runtime: false },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -145,6 +146,7 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
     .with('sabre-dump-step-blocks', () => {
       settings.dumpStepBlocks = integerIn(single(lower, args), 1, 1 << 24, 'sabre-dump-step-blocks');
     })
+    .with('sabre-lazyfree-worker', () => { settings.lazyfreeWorker = yesNo(single(lower, args), 'sabre-lazyfree-worker'); })
     .exhaustive();
 }
 
@@ -166,5 +168,6 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('sabre-block-size', () => String(settings.blockSizeBytes))
     .with('sabre-on-bad-rdb', () => settings.onBadRdb)
     .with('sabre-dump-step-blocks', () => String(settings.dumpStepBlocks))
+    .with('sabre-lazyfree-worker', () => (settings.lazyfreeWorker ? 'yes' : 'no'))
     .exhaustive();
 }

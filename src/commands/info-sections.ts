@@ -90,6 +90,7 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
     {
       name: 'lazyfree',
       fields: [
+        ['lazyfree_worker', ctx.freerKind() === 'worker' ? 1 : 0],
         ['lazyfree_pending_objects', lazy.pendingObjects],
         ['lazyfree_pending_blocks_estimate', lazy.pendingBlocksEstimate],
         ['lazyfreed_objects', lazy.freedObjects],

@@ -99,6 +99,21 @@ const debugHelp = [
   '    Print this help.',
 ];
 
+/**
+ * The whole-buffer check reads every block, so it waits (up to 10 s) until the lazy-free worker
+ * holds no batch: blocks half way back to the free list would look leaked.
+ */
+async function checkWhenFreerIdle(ctx: CommandContext): Promise<Reply> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const counters = ctx.host.engine.lazyFreeCounters();
+    if ((counters.pendingObjects === 0 && counters.inProgress === 0) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const violations = ctx.host.engine.check();
+  return violations.length === 0 ? reply.ok() : reply.error(`ERR ${violations.length} violations: ${JSON.stringify(violations.slice(0, 3))}`);
+}
+
 /** DEBUG, with Sabre's own subcommands: RESTART-LOGIC and CHECK. */
 export function debugCommand(ctx: CommandContext): CommandSpec {
   return bind(ctx, define('debug', -2, ['admin', 'noscript', 'loading', 'stale'], noKeys, 'server', '1.0.0', 'A container for debugging commands',
@@ -108,10 +123,7 @@ export function debugCommand(ctx: CommandContext): CommandSpec {
         c.host.restartLogic();
         return reply.ok();
       }
-      if (sub === 'CHECK' && argv.length === 2) {
-        const violations = c.host.engine.check();
-        return violations.length === 0 ? reply.ok() : reply.error(`ERR ${violations.length} violations: ${JSON.stringify(violations.slice(0, 3))}`);
-      }
+      if (sub === 'CHECK' && argv.length === 2) return checkWhenFreerIdle(c);
       if (sub === 'HELP' && argv.length === 2) return reply.array(debugHelp.map((line) => reply.simple(line)));
       return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
     }));

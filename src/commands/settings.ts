@@ -27,6 +27,8 @@ export interface Settings {
   /** sabre-on-bad-rdb: a corrupt RDB at start stops the server unless the user asks to start empty. */
   onBadRdb: BadRdbPolicy;
   rdbcompression: boolean;
+  /** sabre-lazyfree-worker: free UNLINKed values on a worker thread (else on the command thread). */
+  lazyfreeWorker: boolean;
   /** sabre-dump-step-blocks: blocks a BGSAVE dump step reads before commands run again. */
   dumpStepBlocks: number;
   /** Milliseconds between active-expiry steps (hz 10 as Redis). */
@@ -50,6 +52,7 @@ export function defaultSettings(): Settings {
     onBadRdb: 'exit',
     rdbcompression: true,
     dumpStepBlocks: 512,
+    lazyfreeWorker: true,
     activeExpireIntervalMs: 100,
   };
 }

@@ -4,7 +4,7 @@ import type { EngineOptions } from '../engine/engine.ts';
 import { startServer, type SabreServer } from '../server/index.ts';
 import { EngineHost, type CommandContext, type ShutdownMode, type Stats } from './context.ts';
 import { sabreCommands, sabreExecutor } from './index.ts';
-import { startFreer } from './lazy-free-path.ts';
+import { startFreer, type Freer } from './lazy-free-path.ts';
 import { Persistence } from './persistence.ts';
 import type { Settings } from './settings.ts';
 
@@ -75,9 +75,9 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   let stopping: Promise<void> | null = null;
   const timers: NodeJS.Timeout[] = [];
 
-  let freer: { stop(): void } | null = null;
+  let freer: Freer | null = null;
   const closeEverything = async () => {
-    freer?.stop();
+    await freer?.stop();
     for (const timer of timers) clearInterval(timer);
     persistence.stopRuleTimer();
     await persistence.settled();
@@ -91,6 +91,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     stats,
     persistence,
     server: null,
+    freerKind: () => 'inline',
     shutdown: async (mode) => {
       if (stopping !== null) return;
       const mustSave = mode === 'save' || (mode === 'default' && settings.save.length > 0);
@@ -120,7 +121,8 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   // With --port 0 the system picked one; CONFIG GET port reports it.
   settings.port = server.port;
 
-  freer = startFreer(() => context.host.engine);
+  freer = await startFreer(() => context.host.engine, { worker: settings.lazyfreeWorker, log });
+  context.freerKind = () => freer?.kind ?? 'inline';
   persistence.startRuleTimer((error) => log(`Background save failed: ${error instanceof Error ? error.message : String(error)}`));
   const expireTimer = setInterval(() => {
     const result = context.host.engine.activeExpireStep(200);

@@ -126,10 +126,13 @@ describe('data/logic separation', () => {
   });
 });
 
-describe('lazy free through UNLINK and FLUSHALL ASYNC', () => {
+describe.each([
+  { worker: true, kind: 'on the lazy-free worker thread' },
+  { worker: false, kind: 'on the command thread' },
+])('lazy free through UNLINK and FLUSHALL ASYNC, $kind', ({ worker }) => {
   let sabre: TestSabre;
   beforeAll(async () => {
-    sabre = await startTestSabre();
+    sabre = await startTestSabre({ lazyfreeWorker: worker });
   });
   afterAll(async () => {
     await sabre.stop();
@@ -141,6 +144,7 @@ describe('lazy free through UNLINK and FLUSHALL ASYNC', () => {
     for (let i = 0; i < 5; i++) await client.sadd(`big:${i}`, ...members);
     await client.set('small', 'v');
     const liveBefore = Number(/live_blocks:(\d+)/.exec(await client.info('blocks'))?.[1]);
+    expect(await client.info('lazyfree')).toContain(`lazyfree_worker:${worker ? 1 : 0}\r\n`);
     expect(await client.unlink('big:0', 'big:1', 'small', 'missing')).toBe(3);
     expect(await client.exists('big:0', 'big:1', 'small')).toBe(0);
     expect(await client.scard('big:2')).toBe(20_000);
