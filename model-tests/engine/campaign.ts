@@ -30,6 +30,8 @@ export const PROFILES: readonly Profile[] = [
   { name: 'memory-pressure', keys: ['a', 'b', 'c', 'd', 'e'], vals: [1, 2, 3], maxLen: 5, copyBounds: [3, 6], lazyFreeThreshold: 2, blockSizeBytes: 64, maxBlocks: 64, weights: { write: 5, dump: 2, free: 1, allocFail: 1 }, maxCommands: 250 },
   // Keys too long for the entry block (a key chain of two blocks): the dump passes and frees key chains too.
   { name: 'long-keys', keys: ['k'.repeat(70) + 'a', 'k'.repeat(70) + 'b', 'short'], vals: [1, 2], maxLen: 3, copyBounds: [2, 4], lazyFreeThreshold: 1, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200 },
+  // Several databases: FLUSHALL ASYNC detaches each, the dump selects a database again for a dirty key of another.
+  { name: 'databases', keys: ['a', 'b', '1/a', '1/c', '15/z'], vals: [1, 2, 3], maxLen: 3, copyBounds: [2, 3, 5], lazyFreeThreshold: 1, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200 },
   // Bigger blocks: the chunk layout follows the block size (pad = inline bytes, chunk = chain data bytes).
   { name: 'big-blocks', keys: ['a', 'b'], vals: [1, 2, 3], maxLen: 6, copyBounds: [2, 5], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 4, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200 },
 ];

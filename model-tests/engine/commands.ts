@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { todo } from '../../src/model/derived.ts';
 import type { Key, Val } from '../../src/model/types.ts';
 import { observe, type ObserveOptions } from './observe.ts';
-import { Divergence, keyBytes, type PairedRun } from './paired-run.ts';
+import { Divergence, keyBytes, keyDb, type PairedRun } from './paired-run.ts';
 
 type Cmd = fc.Command<PairedRun, PairedRun>;
 const blocksOf = (run: Readonly<PairedRun>, key: Key) => run.model.ks.get(key)!.length;
@@ -32,7 +32,7 @@ export class SetCommand extends PairedCommand {
   constructor(readonly key: Key, readonly val: Val) { super(); }
   check(_run: Readonly<PairedRun>) { return true; }
   exec(run: PairedRun) {
-    run.step({ name: 'Set', key: this.key, val: this.val }, (e) => e.set(0, keyBytes(this.key), run.codec.encode([this.val])), this.toString());
+    run.step({ name: 'Set', key: this.key, val: this.val }, (e) => e.set(keyDb(this.key), keyBytes(this.key), run.codec.encode([this.val])), this.toString());
   }
   override toString() { return `Set(${this.key},${this.val})`; }
 }
@@ -44,7 +44,7 @@ export class WriteBlockCommand extends PairedCommand {
   check(run: Readonly<PairedRun>) { return this.index <= blocksOf(run, this.key) && run.valueOf(this.key)[this.index - 1] !== this.val; }
   exec(run: PairedRun) {
     const offset = run.codec.padBytes + (this.index - 1) * run.codec.chunkBytes;
-    run.step({ name: 'WriteBlock', key: this.key, index: this.index, val: this.val }, (e) => e.setrange(0, keyBytes(this.key), offset, run.codec.chunk(this.val)), this.toString());
+    run.step({ name: 'WriteBlock', key: this.key, index: this.index, val: this.val }, (e) => e.setrange(keyDb(this.key), keyBytes(this.key), offset, run.codec.chunk(this.val)), this.toString());
   }
   override toString() { return `WriteBlock(${this.key},${this.index},${this.val})`; }
 }
@@ -54,7 +54,7 @@ export class AppendBlockCommand extends PairedCommand {
   constructor(readonly key: Key, readonly val: Val) { super(); }
   check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) >= 1 && blocksOf(run, this.key) < run.config.model.maxLen; }
   exec(run: PairedRun) {
-    run.step({ name: 'AppendBlock', key: this.key, val: this.val }, (e) => e.append(0, keyBytes(this.key), run.codec.chunk(this.val)), this.toString());
+    run.step({ name: 'AppendBlock', key: this.key, val: this.val }, (e) => e.append(keyDb(this.key), keyBytes(this.key), run.codec.chunk(this.val)), this.toString());
   }
   override toString() { return `AppendBlock(${this.key},${this.val})`; }
 }
@@ -63,7 +63,7 @@ export class DelCommand extends PairedCommand {
   constructor(readonly key: Key) { super(); }
   check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) > 0; }
   exec(run: PairedRun) {
-    run.step({ name: 'Del', key: this.key }, (e) => expectCount(e.del(0, [keyBytes(this.key)]), 1, this.toString()), this.toString());
+    run.step({ name: 'Del', key: this.key }, (e) => expectCount(e.del(keyDb(this.key), [keyBytes(this.key)]), 1, this.toString()), this.toString());
   }
   override toString() { return `Del(${this.key})`; }
 }
@@ -72,7 +72,7 @@ export class UnlinkCommand extends PairedCommand {
   constructor(readonly key: Key) { super(); }
   check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) > 0; }
   exec(run: PairedRun) {
-    run.step({ name: 'Unlink', key: this.key }, (e) => expectCount(e.unlink(0, [keyBytes(this.key)]), 1, this.toString()), this.toString());
+    run.step({ name: 'Unlink', key: this.key }, (e) => expectCount(e.unlink(keyDb(this.key), [keyBytes(this.key)]), 1, this.toString()), this.toString());
   }
   override toString() { return `Unlink(${this.key})`; }
 }
@@ -143,7 +143,7 @@ export class AllocFailCommand extends PairedCommand {
   exec(run: PairedRun) {
     const chunks = Math.ceil((run.config.maxBlocks! + 64) * 1.0);
     const tooBig = run.codec.encode(Array.from({ length: chunks }, () => run.config.model.vals[0]!));
-    const done = run.step(null, (e) => e.set(0, keyBytes(this.key), tooBig), this.toString());
+    const done = run.step(null, (e) => e.set(keyDb(this.key), keyBytes(this.key), tooBig), this.toString());
     if (done) throw new Divergence(`${this.toString()}: SET of ${chunks} chunks succeeded within ${run.config.maxBlocks} blocks`);
   }
   override toString() { return `AllocFail(${this.key})`; }

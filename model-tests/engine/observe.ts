@@ -7,7 +7,8 @@ import { iterateRdb, RdbError, type RdbEntry } from '../../src/rdb/index.ts';
 import { concatBytes } from '../../src/rdb/index.ts';
 import { STATE_INVARIANTS } from '../../src/model/invariants.ts';
 import type { Val } from '../../src/model/types.ts';
-import { Divergence, keyBytes, type PairedRun } from './paired-run.ts';
+import { DATABASE_COUNT } from '../../src/engine/arena.ts';
+import { Divergence, keyBytes, keyDb, modelKey, type PairedRun } from './paired-run.ts';
 
 const sameVals = (a: readonly Val[], b: readonly Val[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 const show = (vals: readonly Val[] | string) => (typeof vals === 'string' ? vals : `[${vals.join(',')}]`);
@@ -25,7 +26,7 @@ export function observe(run: PairedRun, label: string, options: ObserveOptions =
     throw new Divergence(`${label}: ${what}`);
   };
   for (const key of run.keys) {
-    const bytes = engine.get(0, keyBytes(key));
+    const bytes = engine.get(keyDb(key), keyBytes(key));
     engine.endCommand();
     const expected = run.valueOf(key);
     if (bytes === null) {
@@ -35,8 +36,10 @@ export function observe(run: PairedRun, label: string, options: ObserveOptions =
     const got = codec.decode(bytes);
     if (typeof got === 'string' || !sameVals(got, expected)) fail(`GET ${key} is ${show(got)}, model ${show(expected)}`);
   }
-  const modelKeys = run.keys.filter((key) => model.ks.get(key)!.length > 0).length;
-  if (engine.dbsize(0) !== modelKeys) fail(`DBSIZE ${engine.dbsize(0)}, model ${modelKeys}`);
+  for (let db = 0; db < DATABASE_COUNT; db++) {
+    const modelKeys = run.keys.filter((key) => keyDb(key) === db && model.ks.get(key)!.length > 0).length;
+    if (engine.dbsize(db) !== modelKeys) fail(`DBSIZE of db ${db} is ${engine.dbsize(db)}, model ${modelKeys}`);
+  }
   if (engine.dumping !== model.dumping) fail(`engine dumping=${engine.dumping}, model dumping=${model.dumping}`);
   if (model.dumping || run.dumpChunks.length > 0) compareDumpOutput(run, fail);
   if (model.dumping && engine.dumpCounters().copiesHeld > run.config.model.copyBound) {
@@ -75,12 +78,12 @@ function compareDumpOutput(run: PairedRun, fail: (what: string) => never): void 
   const started = run.model.dumping && run.keyInProgressNode() !== null ? 1 : 0;
   if (entries.length !== out.length - started) fail(`the dump wrote ${entries.length} whole keys, model out has ${out.length} (${started} in progress)`);
   for (const [i, entry] of entries.entries()) {
-    const key = new TextDecoder('latin1').decode(entry.key);
-    if (entry.dbIndex !== 0 || entry.value.type !== 'string') fail(`dump entry ${i} is db ${entry.dbIndex} ${entry.value.type}`);
+    const key = modelKey(entry.dbIndex, entry.key);
+    if (entry.value.type !== 'string') fail(`dump entry ${i} is a ${entry.value.type}`);
     const written = entry.value.type === 'string' ? codec(run, entry.value.bytes) : 'not a string';
-    const [modelKey, modelVals] = out[i]!;
-    if (key !== modelKey || typeof written === 'string' || !sameVals(written, modelVals)) {
-      fail(`dump entry ${i} is ${key}=${show(written)}, model out ${modelKey}=${show(modelVals)}`);
+    const [outKey, modelVals] = out[i]!;
+    if (key !== outKey || typeof written === 'string' || !sameVals(written, modelVals)) {
+      fail(`dump entry ${i} is ${key}=${show(written)}, model out ${outKey}=${show(modelVals)}`);
     }
     const event = run.dumpStepEvents[i];
     if (event !== undefined && event.written === undefined) event.written = written;

@@ -36,8 +36,14 @@ export class Divergence extends Error {
   override readonly name = 'Divergence';
 }
 
-/** Engine key bytes for a model key (short: inline in the keyspace entry, one block). */
-export const keyBytes = (key: Key): Uint8Array => new TextEncoder().encode(key);
+/** Engine key bytes for a model key: "3/name" is `name` in database 3, a key without "/" is in database 0. */
+export const keyBytes = (key: Key): Uint8Array => new TextEncoder().encode(key.includes('/') ? key.slice(key.indexOf('/') + 1) : key);
+export const keyDb = (key: Key): number => (key.includes('/') ? Number(key.slice(0, key.indexOf('/'))) : 0);
+/** The model key of an engine key in a database (the inverse of keyBytes/keyDb). */
+export const modelKey = (db: number, bytes: Uint8Array): Key => {
+  const name = new TextDecoder('latin1').decode(bytes);
+  return db === 0 && !name.includes('/') ? name : `${db}/${name}`;
+};
 
 export class PairedRun {
   readonly engine: Engine;
@@ -82,13 +88,13 @@ export class PairedRun {
   private refreshNodeKeys(): void {
     for (const key of this.keys) {
       // A resolver other than identityResolver takes the keyspace's search without its caches.
-      const node = this.engine.core.keyspace.find(0, keyBytes(key), this.sideEffectFreeResolve);
+      const node = this.engine.core.keyspace.find(keyDb(key), keyBytes(key), this.sideEffectFreeResolve);
       if (node !== 0) this.nodeKeys.set(node, key);
     }
   }
 
   private keyOfNode(node: BlockIndex): Key {
-    return this.nodeKeys.get(node) ?? new TextDecoder('latin1').decode(readEntryKey(this.engine.store, node));
+    return this.nodeKeys.get(node) ?? `?/${new TextDecoder('latin1').decode(readEntryKey(this.engine.store, node))}`;
   }
 
   get keys(): readonly Key[] {

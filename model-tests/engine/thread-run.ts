@@ -7,7 +7,7 @@ import { FreerWorker } from '../../src/engine/workers/freer.ts';
 import { type Profile, modelConfigFor } from './campaign.ts';
 import { commandArb, setObserveOptions } from './commands.ts';
 import { decodedSoFar, observe } from './observe.ts';
-import { Divergence, PairedRun } from './paired-run.ts';
+import { Divergence, modelKey, PairedRun } from './paired-run.ts';
 
 export const threadReplayLine = (seed: number): string => `SABRE_SEED=${seed} SABRE_THREAD_SEEDS=1 npx vitest run model-tests/engine/thread.test.ts`;
 
@@ -43,7 +43,7 @@ export async function runThreadSeed(seed: number): Promise<{ commands: number; q
       executed++;
       if (wasDumping && !run.model.dumping) {
         dumps++;
-        const written = new Map(decodedSoFar(run.dumpChunks).entries.map((e) => [new TextDecoder('latin1').decode(e.key), run.codec.decode(e.value.type === 'string' ? e.value.bytes : new Uint8Array(1))]));
+        const written = new Map(decodedSoFar(run.dumpChunks).entries.map((e) => [modelKey(e.dbIndex, e.key), run.codec.decode(e.value.type === 'string' ? e.value.bytes : new Uint8Array(1))]));
         const snapshot = new Map([...run.model.snap].filter(([, vals]) => vals.length > 0));
         const same = written.size === snapshot.size && [...snapshot].every(([key, vals]) => JSON.stringify(written.get(key)) === JSON.stringify(vals));
         if (!same) throw new Divergence(`seed ${seed}: dump ${dumps} wrote ${JSON.stringify([...written])}, the model's snapshot is ${JSON.stringify([...snapshot])}`);
