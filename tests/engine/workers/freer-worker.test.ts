@@ -54,7 +54,8 @@ describe('lazy free on a worker thread', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const freedByWorker = await freer.stop();
-      expect(engine.lazyFreeCounters().pendingObjects).toBe(0);
+      while (engine.freeStep(1000) > 0); // whatever a slow machine left: the test is about sharing, not speed
+      expect(engine.lazyFreeCounters()).toMatchObject({ pendingObjects: 0, inProgress: 0 });
       engine.assertCheck();
       expect(freedByWorker).toBeGreaterThan(0);
       expect(captureDataset(await loadRdbFile(target, { clock: new ManualClock(1e12) }))).toEqual(atBegin);
