@@ -1,12 +1,39 @@
 /**
  * The `sabre` process: parse the command line, start the server, save on SIGTERM/SIGINT as Redis
  * does (when save rules exist), exit 1 with a message on stderr for bad flags or an unreadable RDB.
+ * With --sabre-logic-worker yes the server runs in a worker thread that SIGHUP replaces.
  */
 import { helpText, parseCommandLine, UsageError } from './cli/command-line.ts';
+import type { ShutdownMode } from './commands/context.ts';
 import { startSabre, StartupError } from './commands/index.ts';
-import { formatSaveRules } from './commands/settings.ts';
+import { LogicSupervisor } from './commands/logic-supervisor.ts';
+import { formatSaveRules, type Settings } from './commands/settings.ts';
 
 const version = '0.1.0';
+
+interface Running {
+  readonly host: string;
+  readonly port: number;
+  readonly rdbPath: string;
+  readonly stopped: Promise<void>;
+  stop(mode: ShutdownMode): Promise<void>;
+  /** Replaces the command logic (SIGHUP); null when the logic is not in a worker. */
+  readonly restartLogic: (() => Promise<void>) | null;
+}
+
+async function start(settings: Settings): Promise<Running> {
+  const log = (line: string) => console.log(line);
+  const rdbPath = `${settings.dir}/${settings.dbfilename}`;
+  if (settings.logicWorker) {
+    const supervisor = await LogicSupervisor.start(settings, log);
+    return { host: settings.bind, port: supervisor.port, rdbPath, stopped: supervisor.finished, stop: (mode) => supervisor.stop(mode), restartLogic: () => supervisor.restart() };
+  }
+  const instance = await startSabre(settings, { log });
+  return {
+    host: instance.server.host, port: instance.server.port, rdbPath: instance.context.persistence.rdbPath(), stopped: instance.stopped,
+    stop: (mode) => instance.stop(mode), restartLogic: null,
+  };
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   let commandLine;
@@ -28,9 +55,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { settings } = commandLine;
-  let instance;
+  let running: Running;
   try {
-    instance = await startSabre(settings);
+    running = await start(settings);
   } catch (error) {
     if (error instanceof StartupError) {
       process.stderr.write(`sabre: ${error.message}\n`);
@@ -38,9 +65,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const { server } = instance;
-  console.log(`Sabre ${version} pid ${process.pid}: RDB ${instance.context.persistence.rdbPath()}, save rules "${formatSaveRules(settings.save)}"`);
-  console.log(`Ready to accept connections tcp on ${server.host}:${server.port}`);
+  console.log(`Sabre ${version} pid ${process.pid}: RDB ${running.rdbPath}, save rules "${formatSaveRules(settings.save)}"${settings.logicWorker ? ', command logic in a worker thread' : ''}`);
+  console.log(`Ready to accept connections tcp on ${running.host}:${running.port}`);
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -49,14 +75,21 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     signalled = true;
     console.log(`Received ${signal}, scheduling shutdown...`);
-    instance.stop('default').catch((error: unknown) => {
+    running.stop('default').catch((error: unknown) => {
       process.stderr.write(`sabre: could not save on shutdown: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
     });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  await instance.stopped;
+  const { restartLogic } = running;
+  if (restartLogic !== null) {
+    process.on('SIGHUP', () => {
+      console.log('Received SIGHUP, replacing the command logic...');
+      restartLogic().catch((error: unknown) => process.stderr.write(`sabre: logic restart failed: ${error instanceof Error ? error.message : String(error)}\n`));
+    });
+  }
+  await running.stopped;
   console.log('Sabre is now ready to exit, bye bye...');
   return 0;
 }

@@ -124,6 +124,9 @@ Flags (the same names work as directives in a config file):
   --sabre-block-size <n>     engine block size in bytes, multiple of 8 (default 64)
   --sabre-dump-step-blocks <n>
                              blocks a BGSAVE step reads between command batches (default 512)
+  --sabre-logic-worker yes|no
+                             run the command logic in a worker thread that DEBUG RESTART-LOGIC
+                             or SIGHUP replaces, keeping the data (default no)
   --sabre-lazyfree-worker yes|no
                              free UNLINKed values on a worker thread (default yes)
   --sabre-on-bad-rdb exit|start-empty

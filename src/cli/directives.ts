@@ -30,6 +30,7 @@ export const directives = {
   'sabre-on-bad-rdb': { runtime: true },
   'sabre-dump-step-blocks': { runtime: true },
   'sabre-lazyfree-worker': { runtime: false },
+  'sabre-logic-worker': { runtime: false },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -147,6 +148,7 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
       settings.dumpStepBlocks = integerIn(single(lower, args), 1, 1 << 24, 'sabre-dump-step-blocks');
     })
     .with('sabre-lazyfree-worker', () => { settings.lazyfreeWorker = yesNo(single(lower, args), 'sabre-lazyfree-worker'); })
+    .with('sabre-logic-worker', () => { settings.logicWorker = yesNo(single(lower, args), 'sabre-logic-worker'); })
     .exhaustive();
 }
 
@@ -169,5 +171,6 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('sabre-on-bad-rdb', () => settings.onBadRdb)
     .with('sabre-dump-step-blocks', () => String(settings.dumpStepBlocks))
     .with('sabre-lazyfree-worker', () => (settings.lazyfreeWorker ? 'yes' : 'no'))
+    .with('sabre-logic-worker', () => (settings.logicWorker ? 'yes' : 'no'))
     .exhaustive();
 }

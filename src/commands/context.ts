@@ -55,6 +55,8 @@ export interface CommandContext {
   readonly persistence: Persistence;
   /** Set once the TCP server is up (CONFIG SET requirepass, INFO clients need it). */
   server: SabreServer | null;
+  /** Set when the command logic runs in a replaceable worker: asks the supervisor to replace it. */
+  readonly requestLogicRestart: (() => void) | null;
   /** Where queued values are freed: the lazy-free worker thread, or the command thread. */
   freerKind: () => 'worker' | 'inline';
   /** SHUTDOWN: saves as asked, stops the server; rejects with the reason when the save failed. */

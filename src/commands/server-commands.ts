@@ -91,8 +91,8 @@ export const serverCommands: CommandDefinition[] = [
 const debugHelp = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'RESTART-LOGIC',
-  '    Sabre: replace the engine object the commands run on with a new one attached to the',
-  '    same SharedArrayBuffer; the data stays (data/logic separation).',
+  '    Sabre: replace the command logic, keeping the data in the SharedArrayBuffer: a new engine',
+  '    object, or with --sabre-logic-worker yes a new worker thread (clients reconnect).',
   'CHECK',
   "    Sabre: walk the whole buffer and verify the engine's invariants.",
   'HELP',
@@ -120,6 +120,12 @@ export function debugCommand(ctx: CommandContext): CommandSpec {
     (c, _client, argv) => {
       const sub = option(argv[1]);
       if (sub === 'RESTART-LOGIC' && argv.length === 2) {
+        if (c.requestLogicRestart !== null) {
+          if (c.host.engine.dumping) throw new CommandError('ERR cannot restart the command logic while a background save runs');
+          // The reply goes out first; the supervisor then closes this worker's connections.
+          setImmediate(c.requestLogicRestart);
+          return reply.ok();
+        }
         c.host.restartLogic();
         return reply.ok();
       }

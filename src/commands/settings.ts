@@ -27,6 +27,8 @@ export interface Settings {
   /** sabre-on-bad-rdb: a corrupt RDB at start stops the server unless the user asks to start empty. */
   onBadRdb: BadRdbPolicy;
   rdbcompression: boolean;
+  /** sabre-logic-worker: run the command logic in a replaceable worker thread (src/main.ts). */
+  logicWorker: boolean;
   /** sabre-lazyfree-worker: free UNLINKed values on a worker thread (else on the command thread). */
   lazyfreeWorker: boolean;
   /** sabre-dump-step-blocks: blocks a BGSAVE dump step reads before commands run again. */
@@ -53,6 +55,7 @@ export function defaultSettings(): Settings {
     rdbcompression: true,
     dumpStepBlocks: 512,
     lazyfreeWorker: true,
+    logicWorker: false,
     activeExpireIntervalMs: 100,
   };
 }

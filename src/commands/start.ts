@@ -25,8 +25,36 @@ export interface SabreInstance {
   stop(mode?: ShutdownMode): Promise<void>;
 }
 
+/** What a replaced logic worker hands to the next one, beside the buffer itself. */
+export interface CarriedState {
+  readonly dirty: number;
+  readonly lastSaveUnixSec: number;
+  readonly lastSaveStatus: 'ok' | 'err';
+  readonly savesCompleted: number;
+  readonly logicRestarts: number;
+  readonly commandsProcessed: number;
+  readonly expiredKeys: number;
+  readonly startedAtMs: number;
+}
+
 export interface StartOptions {
   log?: (line: string) => void;
+  /**
+   * Attach to a dataset that is already in a SharedArrayBuffer (a new logic worker taking over)
+   * instead of making a buffer and loading the RDB.
+   */
+  attach?: { readonly sharedBuffer: SharedArrayBuffer; readonly carried: CarriedState; readonly verify: boolean };
+  /** In a logic worker: DEBUG RESTART-LOGIC asks the supervisor to replace the whole worker. */
+  onLogicRestartRequest?: () => void;
+}
+
+export function carriedStateOf(context: CommandContext): CarriedState {
+  const { stats, persistence, host } = context;
+  return {
+    dirty: stats.dirty, lastSaveUnixSec: persistence.lastSaveUnixSec, lastSaveStatus: persistence.lastSaveStatus,
+    savesCompleted: persistence.savesCompleted, logicRestarts: host.restartCount, commandsProcessed: stats.commandsProcessed,
+    expiredKeys: stats.expiredKeys, startedAtMs: stats.startedAtMs,
+  };
 }
 
 /** A growable buffer cannot exceed 4 GiB in Node 20; without maxmemory the engine may grow to that. */
@@ -55,19 +83,37 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   const log = options.log ?? ((line: string) => console.log(line));
   await mkdir(settings.dir, { recursive: true });
   const stats: Stats = { commandsProcessed: 0, dirty: 0, expiredKeys: 0, startedAtMs: Date.now() };
-  let host = newHost(settings);
-  let persistence = new Persistence(host, settings, stats);
-  try {
-    const loaded = await persistence.loadIfPresent(engineOptionsFor(settings));
-    if (loaded !== null) log(`DB loaded from disk: ${loaded.keys} keys from ${persistence.rdbPath()}`);
-  } catch (error) {
-    const message = `cannot load ${persistence.rdbPath()}: ${error instanceof Error ? error.message : String(error)}`;
-    if (settings.onBadRdb === 'exit') {
-      throw new StartupError(`${message}\nFix or move the file, or start with --sabre-on-bad-rdb start-empty to start with an empty dataset.`);
+  let host: EngineHost;
+  let persistence: Persistence;
+  if (options.attach !== undefined) {
+    const { sharedBuffer, carried, verify } = options.attach;
+    host = new EngineHost({ ...engineOptionsFor(settings), sharedBuffer });
+    // After a crash the buffer may hold a half-done command: walk it before serving from it.
+    if (verify) {
+      const violations = host.engine.check();
+      if (violations.length > 0) throw new StartupError(`the dataset left by the previous logic fails its check: ${JSON.stringify(violations.slice(0, 3))}`);
     }
-    log(`${message}; starting with an empty dataset (sabre-on-bad-rdb start-empty). The file is left as it is until the next save.`);
+    host.restartCount = carried.logicRestarts + 1;
+    persistence = new Persistence(host, settings, stats);
+    Object.assign(stats, { dirty: carried.dirty, commandsProcessed: carried.commandsProcessed, expiredKeys: carried.expiredKeys, startedAtMs: carried.startedAtMs });
+    persistence.lastSaveUnixSec = carried.lastSaveUnixSec;
+    persistence.lastSaveStatus = carried.lastSaveStatus;
+    persistence.savesCompleted = carried.savesCompleted;
+  } else {
     host = newHost(settings);
     persistence = new Persistence(host, settings, stats);
+    try {
+      const loaded = await persistence.loadIfPresent(engineOptionsFor(settings));
+      if (loaded !== null) log(`DB loaded from disk: ${loaded.keys} keys from ${persistence.rdbPath()}`);
+    } catch (error) {
+      const message = `cannot load ${persistence.rdbPath()}: ${error instanceof Error ? error.message : String(error)}`;
+      if (settings.onBadRdb === 'exit') {
+        throw new StartupError(`${message}\nFix or move the file, or start with --sabre-on-bad-rdb start-empty to start with an empty dataset.`);
+      }
+      log(`${message}; starting with an empty dataset (sabre-on-bad-rdb start-empty). The file is left as it is until the next save.`);
+      host = newHost(settings);
+      persistence = new Persistence(host, settings, stats);
+    }
   }
 
   let resolveStopped!: () => void;
@@ -92,6 +138,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     persistence,
     server: null,
     freerKind: () => 'inline',
+    requestLogicRestart: options.onLogicRestartRequest ?? null,
     shutdown: async (mode) => {
       if (stopping !== null) return;
       const mustSave = mode === 'save' || (mode === 'default' && settings.save.length > 0);
