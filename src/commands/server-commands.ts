@@ -95,6 +95,8 @@ const debugHelp = [
   '    object, or with --sabre-logic-worker yes a new worker thread (clients reconnect).',
   'CHECK',
   "    Sabre: walk the whole buffer and verify the engine's invariants.",
+  'CRASH-LOGIC',
+  '    Sabre, with --sabre-logic-worker yes: crash the logic worker (a new one attaches to the data).',
   'HELP',
   '    Print this help.',
 ];
@@ -130,6 +132,14 @@ export function debugCommand(ctx: CommandContext): CommandSpec {
         return reply.ok();
       }
       if (sub === 'CHECK' && argv.length === 2) return checkWhenFreerIdle(c);
+      if (sub === 'CRASH-LOGIC' && argv.length === 2) {
+        // As Redis's DEBUG SEGFAULT, for tests of recovery; only where a crash is survivable.
+        if (c.requestLogicRestart === null) throw new CommandError('ERR CRASH-LOGIC needs --sabre-logic-worker yes');
+        setImmediate(() => {
+          throw new Error('DEBUG CRASH-LOGIC');
+        });
+        return reply.ok();
+      }
       if (sub === 'HELP' && argv.length === 2) return reply.array(debugHelp.map((line) => reply.simple(line)));
       return reply.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.toString('latin1')}'. Try DEBUG HELP.`);
     }));

@@ -77,7 +77,28 @@ describe('command logic in a replaceable worker thread (--sabre-logic-worker yes
     expect(await reader.call('DEBUG', 'CHECK')).toBe('OK');
     reader.disconnect();
 
+    // A crash: the worker dies on an uncaught exception; a new one checks the buffer and serves it.
+    expect(await cli(port, 'debug', 'crash-logic')).toBe('OK');
+    await waitForLog(sabre, 'Command logic restarted after a crash; the dataset passed its check', 1);
+    const afterCrash = new Redis({ port, maxRetriesPerRequest: null, retryStrategy: () => 20 });
+    afterCrash.on('error', () => undefined);
+    expect(await afterCrash.lrange('before', 0, -1)).toEqual(['a', 'b']);
+    expect(await afterCrash.get(acknowledged[0]!.at(-1)!)).not.toBeNull();
+    expect(await afterCrash.set('after-crash', 'yes')).toBe('OK');
+    afterCrash.disconnect();
+
     sabre.child.kill('SIGTERM');
     expect(await sabre.exited).toBe(0);
+  });
+
+  it('refuses DEBUG CRASH-LOGIC when the logic is not in a worker', async () => {
+    const dir = await makeDir('sabre-no-logic-worker-');
+    dirs.push(dir);
+    const port = await freePort();
+    const plain = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', ''], repositoryRoot);
+    expect(await cli(port, 'debug', 'crash-logic')).toBe('ERR CRASH-LOGIC needs --sabre-logic-worker yes');
+    expect(await cli(port, 'ping')).toBe('PONG');
+    plain.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
   });
 });
