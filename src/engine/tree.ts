@@ -316,4 +316,38 @@ export class BlockTree {
       }
     }
   }
+
+  /**
+   * Visits nodes in reverse order (predecessors) starting at 0-based rank `fromRank` until visit
+   * returns false. O(log n + visited). Reads every block through `resolve`.
+   */
+  forEachBackwardFrom(root: BlockIndex, fromRank: number, visit: (node: BlockIndex) => boolean, resolve: BlockResolver = identityResolver): void {
+    if (fromRank < 0 || fromRank >= this.count(root, resolve)) return;
+    const stack: BlockIndex[] = [];
+    let node = root;
+    let remaining = fromRank;
+    while (node !== NULL_BLOCK) {
+      const leftCount = this.count(this.left(node, resolve), resolve);
+      if (remaining < leftCount) {
+        node = this.left(node, resolve);
+      } else if (remaining === leftCount) {
+        stack.push(node);
+        break;
+      } else {
+        stack.push(node); // this node and its left subtree come before the target: visited later
+        remaining -= leftCount + 1;
+        node = this.right(node, resolve);
+      }
+    }
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (!visit(current)) return;
+      let child = this.left(current, resolve);
+      while (child !== NULL_BLOCK) {
+        stack.push(child);
+        child = this.right(child, resolve);
+      }
+    }
+  }
+
 }

@@ -58,7 +58,7 @@ describe('BlockTree', () => {
     );
   });
 
-  it('visits from any rank to the end in order', () => {
+  it('visits from any rank to the end in order, and back to the start in reverse', () => {
     const store = BlockStore.create({ initialBlocks: 64 });
     const tree = new BlockTree(store, () => {});
     let root = NULL_BLOCK;
@@ -71,6 +71,9 @@ describe('BlockTree', () => {
       const seen: number[] = [];
       tree.forEachFrom(root, from, (node) => (seen.push(readEntryKey(store, node)[1]!), true));
       expect(seen).toEqual(Array.from({ length: 100 - from }, (_, i) => i + from));
+      const back: number[] = [];
+      tree.forEachBackwardFrom(root, from, (node) => (back.push(readEntryKey(store, node)[1]!), true));
+      expect(back).toEqual(from >= 100 ? [] : Array.from({ length: from + 1 }, (_, i) => from - i));
     }
   });
 });

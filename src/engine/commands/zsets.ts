@@ -116,17 +116,21 @@ export function zrank(core: Core, db: DbIndex, key: Uint8Array, member: Uint8Arr
   return rev ? valueLength(core.store, value) - 1 - rank : rank;
 }
 
-function collectRanks(core: Core, root: BlockIndex, fromRank: number, keep: (node: BlockIndex) => boolean): ScoredMember[] {
+/** Entries from a rank forwards (or backwards) while `keep` says so ('skip' passes one over). */
+function collectRanks(core: Core, root: BlockIndex, fromRank: number, keep: (node: BlockIndex) => boolean | 'skip', backwards = false): ScoredMember[] {
   const out: ScoredMember[] = [];
-  core.valueTree.forEachFrom(root, fromRank, (node) => {
-    if (!keep(node)) return false;
-    out.push({ member: readEntryKey(core.store, node), score: entryScore(core.store, node) });
+  const visit = (node: BlockIndex) => {
+    const verdict = keep(node);
+    if (verdict === false) return false;
+    if (verdict === true) out.push({ member: readEntryKey(core.store, node), score: entryScore(core.store, node) });
     return true;
-  });
+  };
+  if (backwards) core.valueTree.forEachBackwardFrom(root, fromRank, visit);
+  else core.valueTree.forEachFrom(root, fromRank, visit);
   return out;
 }
 
-/** ZRANGE by rank or by score (BYSCORE, REV, LIMIT). O(log n + returned) forward; REV collects the range first. */
+/** ZRANGE by rank or by score (BYSCORE, REV, LIMIT). O(log n + offset + returned), in either direction. */
 export function zrange(core: Core, db: DbIndex, key: Uint8Array, query: ZRangeQuery): ScoredMember[] {
   const value = core.lookupTyped(db, key, ValueType.ZSet);
   if (value === NULL_BLOCK) return [];
@@ -138,10 +142,8 @@ export function zrange(core: Core, db: DbIndex, key: Uint8Array, query: ZRangeQu
     if (start < 0) start = 0;
     if (start > stop || start >= length) return [];
     if (stop >= length) stop = length - 1;
-    const from = query.rev ? length - 1 - stop : start;
     let remaining = stop - start + 1;
-    const out = collectRanks(core, root, from, () => remaining-- > 0);
-    return query.rev ? out.reverse() : out;
+    return collectRanks(core, root, query.rev ? length - 1 - start : start, () => remaining-- > 0, query.rev === true);
   }
   const { min, max } = query;
   const store = core.store;
@@ -170,8 +172,27 @@ export function zrange(core: Core, db: DbIndex, key: Uint8Array, query: ZRangeQu
     });
     return out;
   }
-  const all = collectRanks(core, root, fromRank, withinMax).reverse();
-  return all.slice(offset, count >= 0 ? offset + count : undefined);
+  // REV: walk predecessors from the last node within max while nodes stay within min.
+  const lastRank = core.valueTree.rankOf(root, (node) => {
+    const score = entryScore(store, node);
+    if (max.value !== score) return max.value < score ? -1 : 1;
+    return max.exclusive ? -1 : 1;
+  }) - 1;
+  const withinMin = (node: BlockIndex) => {
+    const score = entryScore(store, node);
+    return score > min.value || (score === min.value && !min.exclusive);
+  };
+  let skipped = 0;
+  let taken = 0;
+  return collectRanks(core, root, lastRank, (node) => {
+    if (!withinMin(node) || (count >= 0 && taken >= count)) return false;
+    if (skipped < offset) {
+      skipped++;
+      return 'skip';
+    }
+    taken++;
+    return true;
+  }, true);
 }
 
 export { entryBlocksFor, memberComparator };
