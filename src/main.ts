@@ -19,6 +19,8 @@ interface Running {
   stop(mode: ShutdownMode): Promise<void>;
   /** Replaces the command logic (SIGHUP); null when the logic is not in a worker. */
   readonly restartLogic: (() => Promise<void>) | null;
+  /** Set when the server stopped because it could not go on. */
+  failure(): string | null;
 }
 
 async function start(settings: Settings): Promise<Running> {
@@ -26,12 +28,15 @@ async function start(settings: Settings): Promise<Running> {
   const rdbPath = `${settings.dir}/${settings.dbfilename}`;
   if (settings.logicWorker) {
     const supervisor = await LogicSupervisor.start(settings, log);
-    return { host: settings.bind, port: supervisor.port, rdbPath, stopped: supervisor.finished, stop: (mode) => supervisor.stop(mode), restartLogic: () => supervisor.restart() };
+    return {
+      host: settings.bind, port: supervisor.port, rdbPath, stopped: supervisor.finished, stop: (mode) => supervisor.stop(mode),
+      restartLogic: () => supervisor.restart(), failure: () => supervisor.failure,
+    };
   }
   const instance = await startSabre(settings, { log });
   return {
     host: instance.server.host, port: instance.server.port, rdbPath: instance.context.persistence.rdbPath(), stopped: instance.stopped,
-    stop: (mode) => instance.stop(mode), restartLogic: null,
+    stop: (mode) => instance.stop(mode), restartLogic: null, failure: () => null,
   };
 }
 
@@ -90,6 +95,11 @@ async function main(argv: readonly string[]): Promise<number> {
     });
   }
   await running.stopped;
+  const failure = running.failure();
+  if (failure !== null) {
+    process.stderr.write(`sabre: ${failure}\n`);
+    return 1;
+  }
   console.log('Sabre is now ready to exit, bye bye...');
   return 0;
 }

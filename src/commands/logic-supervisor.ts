@@ -30,6 +30,8 @@ export class LogicSupervisor {
   /** Resolves when the server stopped for good (SHUTDOWN, or stop()). */
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
   restarts = 0;
+  /** Why the server stopped when it could not go on (a crashed worker whose data failed its check). */
+  failure: string | null = null;
 
   private constructor(private readonly settings: Settings, private readonly log: (line: string) => void) {}
 
@@ -150,7 +152,8 @@ export class LogicSupervisor {
         this.restarts++;
         this.log('Command logic restarted after a crash; the dataset passed its check');
       } catch (error) {
-        this.log(`cannot restart the command logic: ${error instanceof Error ? error.message : String(error)}`);
+        this.failure = `cannot restart the command logic: ${error instanceof Error ? error.message : String(error)}`;
+        this.log(this.failure);
         this.stopRequested = true;
         this.resolveFinished();
       } finally {
