@@ -20,10 +20,13 @@ const RUNS = Number(process.env.SABRE_TRACE_RUNS ?? 60);
 
 describe('engine traces', () => {
   const traces: { trace: TraceEvent[]; config: ModelConfig }[] = [];
+  /** Runs with an APPEND-dirty key written early (DEVIATION in docs/model-based-tests.md): no spec behaviour. */
+  let outsideSpec = 0;
 
   it('replays every engine trace through the model, each event a model transition', () => {
     const result = runCampaign(TRACE_PROFILE, RUNS, 'model-tests/engine/engine-traces.test.ts', undefined, (run) => {
-      traces.push({ trace: [...run.trace], config: run.config.model });
+      if (run.deviations.appendDirtyFirst > 0) outsideSpec++;
+      else traces.push({ trace: [...run.trace], config: run.config.model });
     });
     expect(result.failed, `${result.replay}\n${result.report}`).toBe(false);
     let events = 0;
@@ -32,7 +35,7 @@ describe('engine traces', () => {
       if (!replay.ok) throw new Error(`trace event ${replay.failedAt} (${JSON.stringify(replay.event)}) is no model transition; seed ${result.seed}`);
       events += trace.length;
     }
-    console.log(`replayed ${traces.length} engine traces, ${events} events, seed ${result.seed}`);
+    console.log(`replayed ${traces.length} engine traces, ${events} events, seed ${result.seed}; ${outsideSpec} runs left out (an APPEND-dirty key written early)`);
     expect(traces.some(({ trace }) => trace.some((e) => e.action === 'DumpStep' && e.written !== undefined))).toBe(true);
   });
 

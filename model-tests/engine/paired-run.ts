@@ -113,7 +113,7 @@ export class PairedRun {
   step(own: Action | null, operation: (engine: Engine) => void, label: string): boolean {
     // The model's blocks are a generous fixed pool; give it back what its queue holds before it runs dry.
     if (this.model.freeList.length < this.config.model.maxLen + this.config.model.copyBound + 2) this.drainModelQueue();
-    this.events.length = 0;
+    this.mirrorBackground(`before ${label}`);
     this.engineCommands++;
     let oom = false;
     try {
@@ -136,6 +136,7 @@ export class PairedRun {
       if (own.name === 'AppendBlock' && this.events.some((event) => event.action === 'WriteBlock') && todo(this.model).includes(own.key)) this.appendDirty.add(own.key);
     }
     this.checkEngineCopies(own, label);
+    this.events.length = 0;
     this.refreshNodeKeys();
     if (this.engine.lazyFreeCounters().pendingObjects === 0) this.drainModelQueue();
     return !oom;
@@ -154,6 +155,16 @@ export class PairedRun {
     // Every copy the spec makes, the engine makes too (plus its headers and links): never fewer.
     const held = this.engine.dumping ? this.engine.dumpCounters().copiesHeld : 0;
     if (held < this.model.copies.size) throw new Divergence(`${label}: the engine holds ${held} copies, fewer than the model's ${this.model.copies.size}`);
+  }
+
+  /**
+   * Events the engine emitted outside step(): a dump run by src/engine/snapshot/dump-file.ts between
+   * turns of the event loop (thread-run.ts). They are mirrored before the next command.
+   */
+  mirrorBackground(label: string): void {
+    for (const event of this.events) this.mirror(event, null, label);
+    this.events.length = 0;
+    this.linearizeKeyInProgress(label);
   }
 
   /** One engine event as model transitions. */

@@ -2,7 +2,10 @@
  * One thread-mode run (see thread.test.ts): the lazy freer on its worker thread, the commands of one
  * seed on this thread, compared after every command, at quiescence and at each DumpEnd.
  */
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { dumpToFile } from '../../src/engine/snapshot/dump-file.ts';
+import { readRdbFile } from '../../src/rdb/index.ts';
 import { FreerWorker } from '../../src/engine/workers/freer.ts';
 import { type Profile, modelConfigFor } from './campaign.ts';
 import { commandArb, setObserveOptions } from './commands.ts';
@@ -16,7 +19,7 @@ export const THREAD_PROFILE: Profile = {
   weights: { write: 5, dump: 2, free: 0, allocFail: 0 }, maxCommands: 300,
 };
 
-async function quiesce(run: PairedRun): Promise<void> {
+export async function quiesce(run: PairedRun): Promise<void> {
   for (let waited = 0; ; waited++) {
     const lazy = run.engine.lazyFreeCounters();
     if (lazy.pendingObjects + lazy.inProgress === 0) break;
@@ -62,3 +65,54 @@ export async function runThreadSeed(seed: number): Promise<{ commands: number; q
   return { commands: executed, quiescent: quiescent + 1, dumps };
 }
 
+
+/**
+ * BGSAVE as the server runs it: dumpToFile (src/engine/snapshot/dump-file.ts) steps the dump between
+ * turns of the event loop and streams it to a real file, while this loop writes, with the lazy freer
+ * on its worker. The dump's events arrive between commands and are mirrored before the next one; the
+ * file, once saved, must hold the model's `out` in order, which equals its snapshot.
+ */
+export async function runBackgroundDumpSeed(seed: number, directory: string): Promise<{ commands: number; dumps: number; keysDumped: number }> {
+  const run = new PairedRun({ model: modelConfigFor(THREAD_PROFILE, 3), blockSizeBytes: THREAD_PROFILE.blockSizeBytes, keepTrace: false });
+  const writes = { ...THREAD_PROFILE.weights, dump: 0, free: 0 };
+  const commands = fc.sample(fc.commands([commandArb(THREAD_PROFILE.keys, THREAD_PROFILE.vals, THREAD_PROFILE.maxLen, writes)], { maxCommands: THREAD_PROFILE.maxCommands, size: 'max' }), { seed, numRuns: 1 })[0]!;
+  const freer = await FreerWorker.start(run.engine, { budgetBlocks: 4 });
+  let executed = 0;
+  let dumps = 0;
+  let keysDumped = 0;
+  let dump: Promise<unknown> | null = null;
+  const finishDump = async (): Promise<void> => {
+    await dump;
+    dump = null;
+    run.mirrorBackground('dump-file');
+    if (run.model.dumping) throw new Divergence(`seed ${seed}: dumpToFile returned, the model's dump has not ended`);
+    const file = await readRdbFile(join(directory, `seed-${seed}.rdb`));
+    const written = file.entries.map((e) => [modelKey(e.dbIndex, e.key), e.value.type === 'string' ? run.codec.decode(e.value.bytes) : e.value.type]);
+    const expected = run.model.out.map(([key, vals]) => [key, vals]);
+    if (JSON.stringify(written) !== JSON.stringify(expected)) throw new Divergence(`seed ${seed}: dump ${dumps} file holds ${JSON.stringify(written)}, the model's out is ${JSON.stringify(expected)}`);
+    keysDumped += written.length;
+  };
+  try {
+    setObserveOptions({ engineCheck: false, dumpOutput: false });
+    for (const command of commands) {
+      if (dump === null && executed % 30 === 5) {
+        dumps++;
+        dump = dumpToFile(run.engine, join(directory, `seed-${seed}.rdb`), { stepBlocks: 3, minChunkBytes: 256 });
+        dump.catch(() => undefined); // awaited in finishDump; a divergence thrown before must not leave it unhandled
+        run.mirrorBackground('DumpBegin (dump-file)');
+      }
+      if (!command.check(run)) continue;
+      command.run(run, run);
+      executed++;
+      if (executed % 3 === 0) await new Promise((resolve) => setImmediate(resolve)); // the dump steps here
+      if (dump !== null && !run.engine.dumping) await finishDump();
+    }
+    if (dump !== null) await finishDump();
+    await quiesce(run);
+  } finally {
+    setObserveOptions({ engineCheck: true });
+    await freer.stop();
+  }
+  if (freer.failure !== null) throw freer.failure;
+  return { commands: executed, dumps, keysDumped };
+}

@@ -7,8 +7,11 @@
  * equal the model's snapshot for that dump. SABRE_THREAD_SEEDS scales the seeds.
  * There is no dump worker yet: the dump runs inline here (docs/model-based-tests.md).
  */
-import { describe, it } from 'vitest';
-import { runThreadSeed, threadReplayLine } from './thread-run.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, it } from 'vitest';
+import { runBackgroundDumpSeed, runThreadSeed, threadReplayLine } from './thread-run.ts';
 
 const SEEDS = Number(process.env.SABRE_THREAD_SEEDS ?? 6);
 const FIRST_SEED = Number(process.env.SABRE_SEED ?? Date.now() % 100_000);
@@ -28,5 +31,26 @@ describe('engine vs model, lazy free on a worker thread', () => {
       }
     }
     console.log(`thread mode: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${totals.commands} commands, ${totals.quiescent} quiescent checks, ${totals.dumps} whole dumps compared`);
+  });
+});
+
+describe('engine vs model, BGSAVE to a file while writing, lazy freer on its worker', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'sabre-mbt-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it(`saves files holding the model's snapshot while writes and frees go on (${SEEDS} seeds)`, async () => {
+    const totals = { commands: 0, dumps: 0, keysDumped: 0 };
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+      try {
+        const figures = await runBackgroundDumpSeed(seed, directory);
+        totals.commands += figures.commands;
+        totals.dumps += figures.dumps;
+        totals.keysDumped += figures.keysDumped;
+      } catch (error) {
+        console.error(`REPLAY: ${threadReplayLine(seed).replace('thread.test.ts', "thread.test.ts -t BGSAVE")}`);
+        throw error;
+      }
+    }
+    console.log(`background dump: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${totals.commands} commands, ${totals.dumps} files saved, ${totals.keysDumped} keys compared`);
   });
 });
