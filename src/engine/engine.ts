@@ -160,10 +160,10 @@ export class Engine {
   del(db: DbIndex, keys: Uint8Array[]) { return keysCommands.del(this.core, db, keys); }
   exists(db: DbIndex, keys: Uint8Array[]) { return keysCommands.exists(this.core, db, keys); }
   type(db: DbIndex, key: Uint8Array) { return keysCommands.type(this.core, db, key); }
-  expire(db: DbIndex, key: Uint8Array, seconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, seconds, 'EX', condition); }
-  pexpire(db: DbIndex, key: Uint8Array, milliseconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, milliseconds, 'PX', condition); }
-  expireat(db: DbIndex, key: Uint8Array, unixSeconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, unixSeconds, 'EXAT', condition); }
-  pexpireat(db: DbIndex, key: Uint8Array, unixMilliseconds: number, condition?: keysCommands.ExpireCondition) { return keysCommands.expire(this.core, db, key, unixMilliseconds, 'PXAT', condition); }
+  expire(db: DbIndex, key: Uint8Array, seconds: number, condition?: keysCommands.ExpireCondition | readonly keysCommands.ExpireCondition[]) { return keysCommands.expire(this.core, db, key, seconds, 'EX', condition); }
+  pexpire(db: DbIndex, key: Uint8Array, milliseconds: number, condition?: keysCommands.ExpireCondition | readonly keysCommands.ExpireCondition[]) { return keysCommands.expire(this.core, db, key, milliseconds, 'PX', condition); }
+  expireat(db: DbIndex, key: Uint8Array, unixSeconds: number, condition?: keysCommands.ExpireCondition | readonly keysCommands.ExpireCondition[]) { return keysCommands.expire(this.core, db, key, unixSeconds, 'EXAT', condition); }
+  pexpireat(db: DbIndex, key: Uint8Array, unixMilliseconds: number, condition?: keysCommands.ExpireCondition | readonly keysCommands.ExpireCondition[]) { return keysCommands.expire(this.core, db, key, unixMilliseconds, 'PXAT', condition); }
   ttl(db: DbIndex, key: Uint8Array) { return keysCommands.ttl(this.core, db, key, 's'); }
   pttl(db: DbIndex, key: Uint8Array) { return keysCommands.ttl(this.core, db, key, 'ms'); }
   persist(db: DbIndex, key: Uint8Array) { return keysCommands.persist(this.core, db, key); }

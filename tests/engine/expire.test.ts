@@ -109,5 +109,13 @@ describe('expiry', () => {
     expect(engine.expire(0, b('p'), 5, 'GT')).toBe(0);
     expect(engine.expire(0, b('p'), 5, 'LT')).toBe(1);
     expect(engine.ttl(0, b('p'))).toBe(5);
+    // XX with LT: "no expiry" would count as infinite for LT alone, XX refuses it
+    engine.set(0, b('q'), b('v'));
+    expect(engine.expire(0, b('q'), 10, ['XX', 'LT'])).toBe(0);
+    expect(engine.ttl(0, b('q'))).toBe(-1);
+    expect(engine.expire(0, b('p'), 3, ['XX', 'LT'])).toBe(1);
+    expect(engine.expire(0, b('p'), 2, ['XX', 'GT'])).toBe(0);
+    expect(engine.expire(0, b('p'), 20, ['XX', 'GT'])).toBe(1);
+    expect(engine.ttl(0, b('p'))).toBe(20);
   });
 });

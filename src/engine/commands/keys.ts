@@ -33,7 +33,12 @@ export function type(core: Core, db: DbIndex, key: Uint8Array): string {
 }
 
 /** EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT: 1 when the timeout was set (or the key deleted because it is past), else 0. */
-export function expire(core: Core, db: DbIndex, key: Uint8Array, amount: number, unit: ExpireUnit, condition?: ExpireCondition): number {
+/**
+ * `conditions` may be one of NX/XX/GT/LT or a combination Redis accepts (XX with GT or LT); all
+ * must hold. Refusing incompatible combinations (NX with another, GT with LT) is the parser's job.
+ */
+export function expire(core: Core, db: DbIndex, key: Uint8Array, amount: number, unit: ExpireUnit, conditions?: ExpireCondition | readonly ExpireCondition[]): number {
+  const has = (condition: ExpireCondition) => (Array.isArray(conditions) ? conditions.includes(condition) : conditions === condition);
   const command = EXPIRE_COMMAND_NAMES[unit];
   if (!Number.isSafeInteger(amount)) throw Errors.invalidExpire(command);
   const nowMs = core.nowMs();
@@ -43,10 +48,10 @@ export function expire(core: Core, db: DbIndex, key: Uint8Array, amount: number,
   const value = core.lookupValue(db, key);
   if (value === NULL_BLOCK) return 0;
   const current = valueExpireAtMs(core.store, value);
-  if (condition === 'NX' && current !== 0) return 0;
-  if (condition === 'XX' && current === 0) return 0;
-  if (condition === 'GT' && (current === 0 || expireAtMs <= current)) return 0;
-  if (condition === 'LT' && current !== 0 && expireAtMs >= current) return 0;
+  if (has('NX') && current !== 0) return 0;
+  if (has('XX') && current === 0) return 0;
+  if (has('GT') && (current === 0 || expireAtMs <= current)) return 0;
+  if (has('LT') && current !== 0 && expireAtMs >= current) return 0;
   if (expireAtMs <= nowMs) {
     core.deleteKey(db, key);
     return 1;
