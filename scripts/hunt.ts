@@ -7,11 +7,12 @@
  *   npm run hunt -- --minutes 10            # both modes
  *   npm run hunt -- --minutes 5 --mode inline --runs 200
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROFILES, runCampaign } from '../model-tests/engine/campaign.ts';
-import { runThreadSeed, threadReplayLine } from '../model-tests/engine/thread-run.ts';
+import { runBackgroundDumpSeed, runThreadSeed, threadReplayLine } from '../model-tests/engine/thread-run.ts';
 import { projectRoot } from './tlc.ts';
 
 const { values } = parseArgs({
@@ -33,7 +34,8 @@ const huntDir = join(projectRoot, '.hunt');
 const failuresFile = join(huntDir, 'failures.txt');
 mkdirSync(huntDir, { recursive: true });
 const deadline = Date.now() + minutes * 60_000;
-const totals = { batches: 0, runs: 0, engineCommands: 0, threadSeeds: 0, threadCommands: 0, failures: 0 };
+const totals = { batches: 0, runs: 0, engineCommands: 0, threadSeeds: 0, threadCommands: 0, filesSaved: 0, failures: 0 };
+const dumpDirectory = mkdtempSync(join(tmpdir(), 'sabre-hunt-'));
 
 function recordFailure(line: string, detail: string): void {
   totals.failures++;
@@ -53,15 +55,24 @@ while (Date.now() < deadline) {
   }
   if (mode !== 'inline' && Date.now() < deadline) {
     const seed = (Date.now() + round) % 1_000_000_000;
+    // Alternate: inline dump steps with the freer worker, and BGSAVE to a file (dumpToFile) with it.
+    const background = round % 2 === 1;
     try {
-      const figures = await runThreadSeed(seed);
-      totals.threadCommands += figures.commands;
+      if (background) {
+        const figures = await runBackgroundDumpSeed(seed, dumpDirectory);
+        totals.threadCommands += figures.commands;
+        totals.filesSaved += figures.dumps;
+      } else {
+        totals.threadCommands += (await runThreadSeed(seed)).commands;
+      }
     } catch (error) {
-      recordFailure(threadReplayLine(seed), error instanceof Error ? error.message : String(error));
+      const line = threadReplayLine(seed) + (background ? ' -t BGSAVE' : '');
+      recordFailure(line, error instanceof Error ? error.message : String(error));
     }
     totals.threadSeeds++;
   }
   round++;
 }
-console.log(`hunt: ${minutes} min, inline ${totals.batches} batches / ${totals.runs} runs / ${totals.engineCommands} engine commands, thread ${totals.threadSeeds} seeds / ${totals.threadCommands} commands, ${totals.failures} failures${totals.failures > 0 ? ` (see ${failuresFile})` : ''}`);
+rmSync(dumpDirectory, { recursive: true, force: true });
+console.log(`hunt: ${minutes} min, inline ${totals.batches} batches / ${totals.runs} runs / ${totals.engineCommands} engine commands, thread ${totals.threadSeeds} seeds / ${totals.threadCommands} commands / ${totals.filesSaved} files saved, ${totals.failures} failures${totals.failures > 0 ? ` (see ${failuresFile})` : ''}`);
 process.exit(totals.failures > 0 ? 1 : 0);
