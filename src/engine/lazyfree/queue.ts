@@ -76,7 +76,7 @@ export class LazyFreeQueue {
     if (tail === NULL_BLOCK) u32[Q.head] = item;
     else u32[arena.blockWord(tail) + ITEM_NEXT_WORD] = item;
     u32[Q.tail] = item;
-    u32[Q.pendingObjects]! += 1;
+    Atomics.add(u32, Q.pendingObjects, 1);
     u32[Q.pendingBlocksEstimate]! += Math.min(blocksEstimate, 0xffff_ffff - u32[Q.pendingBlocksEstimate]!);
     this.unlock();
     Atomics.add(arena.i32, Q.wake, 1);
@@ -93,8 +93,8 @@ export class LazyFreeQueue {
     u32[word + ITEM_NEXT_WORD] = u32[Q.head]!;
     u32[Q.head] = item;
     if (u32[Q.tail] === NULL_BLOCK) u32[Q.tail] = item;
-    u32[Q.pendingObjects]! += 1;
-    u32[Q.inProgress]! -= 1;
+    Atomics.add(u32, Q.pendingObjects, 1);
+    Atomics.sub(u32, Q.inProgress, 1); // atomic: a finishing freer on the other thread updates it without the lock
     this.unlock();
   }
 
@@ -110,8 +110,8 @@ export class LazyFreeQueue {
     const word = arena.blockWord(item);
     u32[Q.head] = u32[word + ITEM_NEXT_WORD]!;
     if (u32[Q.head] === NULL_BLOCK) u32[Q.tail] = NULL_BLOCK;
-    u32[Q.pendingObjects]! -= 1;
-    u32[Q.inProgress]! += 1;
+    Atomics.sub(u32, Q.pendingObjects, 1);
+    Atomics.add(u32, Q.inProgress, 1);
     this.unlock();
     return { item, kind: u32[word + ITEM_KIND_WORD]! as ItemKind };
   }
