@@ -73,6 +73,8 @@ function firstDifference(reference: { states: Set<string>; edgeDigests: Set<stri
 let tlcProblem: string | null = null;
 beforeAll(() => {
   try { tlcJar(); } catch (error) { tlcProblem = (error as Error).message; }
+  // CI always has TLC (.ci/run installs Java and Maven): there a missing TLC is a failure, not a fallback.
+  if (tlcProblem && process.env.CI) throw new Error(`TLC is required in CI: ${tlcProblem}`);
   if (tlcProblem) console.warn(`\n!!! TLC unavailable, the model is checked against spec/golden only: ${tlcProblem}\n`);
 });
 
