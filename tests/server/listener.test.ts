@@ -204,7 +204,7 @@ describe('server with the map executor double', () => {
     await redis.connect();
     const id = (await redis.call('CLIENT', 'ID')) as number;
     await redis.quit();
-    await expect.poll(() => executor.closedClientIds.includes(id)).toBe(true);
+    await expect.poll(() => executor.closedClientIds.includes(id), { timeout: 10_000 }).toBe(true);
   });
 });
 
@@ -325,7 +325,7 @@ describe('server maxclients', () => {
       const refused = await exchangeRaw(server.port, 'PING\r\n');
       expect(refused).toEqual({ received: '-ERR max number of clients reached\r\n', closedByServer: true });
       await first.quit();
-      await expect.poll(() => server.connectedClientCount()).toBe(0);
+      await expect.poll(() => server.connectedClientCount(), { timeout: 10_000 }).toBe(0);
       expect(await exchangeThenQuit(server.port, 'PING\r\n')).toBe('+PONG\r\n');
     } finally {
       await server.close();
