@@ -30,9 +30,9 @@ export async function quiesce(run: PairedRun): Promise<void> {
   observe(run, 'quiescent', { engineCheck: true });
 }
 
-export async function runThreadSeed(seed: number): Promise<{ commands: number; quiescent: number; dumps: number }> {
-  const run = new PairedRun({ model: modelConfigFor(THREAD_PROFILE, 3), blockSizeBytes: THREAD_PROFILE.blockSizeBytes, keepTrace: false });
-  const commands = fc.sample(fc.commands([commandArb(THREAD_PROFILE.keys, THREAD_PROFILE.vals, THREAD_PROFILE.maxLen, THREAD_PROFILE.weights)], { maxCommands: THREAD_PROFILE.maxCommands, size: 'max' }), { seed, numRuns: 1 })[0]!;
+export async function runThreadSeed(seed: number, profile: Profile = THREAD_PROFILE, keepTrace = false): Promise<{ commands: number; quiescent: number; dumps: number; run: PairedRun }> {
+  const run = new PairedRun({ model: modelConfigFor(profile, profile.copyBounds[0]!), blockSizeBytes: profile.blockSizeBytes, keepTrace });
+  const commands = fc.sample(fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, profile.weights)], { maxCommands: profile.maxCommands, size: 'max' }), { seed, numRuns: 1 })[0]!;
   const freer = await FreerWorker.start(run.engine, { budgetBlocks: 4 });
   let executed = 0;
   let quiescent = 0;
@@ -62,7 +62,7 @@ export async function runThreadSeed(seed: number): Promise<{ commands: number; q
     await freer.stop();
   }
   if (freer.failure !== null) throw freer.failure;
-  return { commands: executed, quiescent: quiescent + 1, dumps };
+  return { commands: executed, quiescent: quiescent + 1, dumps, run };
 }
 
 

@@ -10,7 +10,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkTraceWithTlc } from '../trace/check-trace.ts';
+import { replayThroughModel } from '../trace/replay.ts';
+import type { Profile } from './campaign.ts';
 import { runBackgroundDumpSeed, runThreadSeed, threadReplayLine } from './thread-run.ts';
 
 const SEEDS = Number(process.env.SABRE_THREAD_SEEDS ?? 6);
@@ -52,5 +55,29 @@ describe('engine vs model, BGSAVE to a file while writing, lazy freer on its wor
       }
     }
     console.log(`background dump: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${totals.commands} commands, ${totals.dumps} files saved, ${totals.keysDumped} keys compared`);
+  });
+});
+
+/** TLC-sized: 2 keys of at most 2 blocks, so a drained queue has few orders to search. */
+const THREAD_TRACE_PROFILE: Profile = {
+  name: 'thread-trace', keys: ['a', 'b'], vals: [1, 2], maxLen: 2, copyBounds: [2], lazyFreeThreshold: 1, blockSizeBytes: 64,
+  weights: { write: 3, dump: 2, free: 0, allocFail: 0 }, maxCommands: 60,
+};
+
+describe('thread-mode traces', () => {
+  it('replays a thread-mode trace through the model and TLC accepts it', async () => {
+    // Seeds in order until a trace holds a whole dump with a written key (the first one usually does).
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + 20; seed++) {
+      const { run } = await runThreadSeed(seed, THREAD_TRACE_PROFILE, true);
+      const trace = run.trace;
+      if (run.deviations.appendDirtyFirst > 0 || !trace.some((e) => e.action === 'DumpEnd') || !trace.some((e) => (e.written?.length ?? 0) > 0)) continue;
+      expect(replayThroughModel(trace, run.config.model).ok, `seed ${seed}`).toBe(true);
+      const { keys, blockCount, maxLen, copyBound, lazyFreeThreshold } = run.config.model;
+      const verdict = checkTraceWithTlc(trace, { keys, blockCount, maxLen, copyBound, lazyFreeThreshold });
+      console.log(`thread-mode trace (seed ${seed}) of ${trace.length} events: TLC ${verdict.accepted ? 'accepts' : 'REJECTS'} in ${verdict.seconds.toFixed(1)} s`);
+      expect(verdict.accepted, `seed ${seed}`).toBe(true);
+      return;
+    }
+    throw new Error(`no thread-mode trace with a whole dump in seeds ${FIRST_SEED}..${FIRST_SEED + 19}`);
   });
 });
