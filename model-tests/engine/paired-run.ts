@@ -153,7 +153,8 @@ export class PairedRun {
     const changed = own === null ? 0 : own.name === 'WriteBlock' || own.name === 'AppendBlock' ? 2 : own.name === 'Set' ? 1 : 0;
     if (copies > changed) throw new Divergence(`${label}: the engine made ${copies} copies for a command that changes ${changed} existing blocks (CopyOnlyWhatChanges)`);
     // Every copy the spec makes, the engine makes too (plus its headers and links): never fewer.
-    const held = this.engine.dumping ? this.engine.dumpCounters().copiesHeld : 0;
+    if (!this.engine.dumping) return; // a dump that ended or aborted holds none; observe() compares `dumping`
+    const held = this.engine.dumpCounters().copiesHeld;
     if (held < this.model.copies.size) throw new Divergence(`${label}: the engine holds ${held} copies, fewer than the model's ${this.model.copies.size}`);
   }
 
@@ -220,6 +221,11 @@ export class PairedRun {
     // dirty though the model does not. Allowed only for such keys; any other order breaks DirtyFirst.
     this.deviations.appendDirtyFirst++;
     this.take(action, label, this.relaxedDirtyFirst);
+  }
+
+  /** The model config for an abort's DumpStep(k): relaxed only for an APPEND-dirty key (see takeDumpStep). */
+  relaxedForAbort(key: Key): ModelConfig {
+    return this.appendDirty.has(key) ? this.relaxedDirtyFirst : this.config.model;
   }
 
   /** Applies a model action that the engine performed; it must be enabled. */

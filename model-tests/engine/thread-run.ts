@@ -44,7 +44,7 @@ export async function runThreadSeed(seed: number, profile: Profile = THREAD_PROF
       const wasDumping = run.model.dumping;
       command.run(run, run);
       executed++;
-      if (wasDumping && !run.model.dumping) {
+      if (wasDumping && !run.model.dumping && command.toString() !== 'DumpAbort') {
         dumps++;
         const written = new Map(decodedSoFar(run.dumpChunks).entries.map((e) => [modelKey(e.dbIndex, e.key), run.codec.decode(e.value.type === 'string' ? e.value.bytes : new Uint8Array(1))]));
         const snapshot = new Map([...run.model.snap].filter(([, vals]) => vals.length > 0));
