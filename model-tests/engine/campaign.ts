@@ -18,6 +18,7 @@ export interface Profile {
   readonly maxBlocks?: number;
   readonly weights: CommandWeights;
   readonly maxCommands: number;
+  readonly valueType?: 'string' | 'list';
 }
 
 /** Every inline profile: each aims at one kind of interesting state (the brief's list). */
@@ -32,6 +33,9 @@ export const PROFILES: readonly Profile[] = [
   { name: 'long-keys', keys: ['k'.repeat(70) + 'a', 'k'.repeat(70) + 'b', 'short'], vals: [1, 2], maxLen: 3, copyBounds: [2, 4], lazyFreeThreshold: 1, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200 },
   // Several databases: FLUSHALL ASYNC detaches each, the dump selects a database again for a dirty key of another.
   { name: 'databases', keys: ['a', 'b', '1/a', '1/c', '15/z'], vals: [1, 2, 3], maxLen: 3, copyBounds: [2, 3, 5], lazyFreeThreshold: 1, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200 },
+  // Lists: a model block is one element; LSET writes one in place, RPUSH adds to the end node in place.
+  { name: 'lists', keys: ['a', 'b', '1/c'], vals: [1, 2, 3], maxLen: 9, copyBounds: [2, 3, 6], lazyFreeThreshold: 2, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200, valueType: 'list' },
+  { name: 'short-lists', keys: ['a', 'b'], vals: [1, 2], maxLen: 12, copyBounds: [2, 4], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 5, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200, valueType: 'list' },
   // Bigger blocks: the chunk layout follows the block size (pad = inline bytes, chunk = chain data bytes).
   { name: 'big-blocks', keys: ['a', 'b'], vals: [1, 2, 3], maxLen: 6, copyBounds: [2, 5], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 4, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200 },
 ];
@@ -72,7 +76,7 @@ export function pairedProperty(profile: Profile, stats: CampaignStats, onRun?: (
     fc.constantFrom(...profile.copyBounds),
     fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, profile.weights)], { maxCommands: profile.maxCommands, size: 'max', ...(replayPath ? { replayPath } : {}) }),
     (copyBound, commands) => {
-      const run = new PairedRun({ model: modelConfigFor(profile, copyBound, modelBug), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined, stepProperties: modelBug === 'none' });
+      const run = new PairedRun({ model: modelConfigFor(profile, copyBound, modelBug), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined, valueType: profile.valueType ?? 'string', stepProperties: modelBug === 'none' });
       fc.modelRun(() => ({ model: run, real: run }), commands);
       stats.runs++;
       stats.engineCommands += run.engineCommands;

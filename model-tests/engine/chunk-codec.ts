@@ -19,6 +19,8 @@ export interface ChunkCodec {
   encode(vals: readonly Val[]): Uint8Array;
   /** The model value an engine string spells, or an error text naming the first byte that does not fit. */
   decode(bytes: Uint8Array): Val[] | string;
+  /** The model value one chunk spells (a list element), or an error text. */
+  decodeChunk(bytes: Uint8Array): Val | string;
 }
 
 /** Pad byte: not produced by any chunk's first byte, so a misplaced chunk never decodes as pad. */
@@ -52,6 +54,9 @@ export function chunkCodec(blockSizeBytes: number, vals: readonly Val[]): ChunkC
       out.set(pad);
       values.forEach((val, i) => out.set(chunk(val), padBytes + i * chunkBytes));
       return out;
+    },
+    decodeChunk(bytes) {
+      return valOf.get(Buffer.from(bytes).toString('latin1')) ?? `element ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}... (${bytes.length} bytes) is no chunk`;
     },
     decode(bytes) {
       if (bytes.length < padBytes || (bytes.length - padBytes) % chunkBytes !== 0) return `length ${bytes.length} is not pad + whole chunks`;

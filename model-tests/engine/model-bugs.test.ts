@@ -14,6 +14,7 @@ const byName = (name: string) => PROFILES.find((p) => p.name === name)!;
 /** The bugs that change what a client or the dump file sees; the others only break the model's own bookkeeping. */
 const CASES: readonly [BugName, string][] = [
   ['SkipCopy', 'copies-near-bound'], ['FreeNeeded', 'copies-near-bound'], ['ReleaseCopyEarly', 'copies-near-bound'],
+  ['SkipCopy', 'lists'], ['FreeNeeded', 'lists'],
 ];
 
 describe('a model with a seeded bug disagrees with the engine (model invariants off)', () => {

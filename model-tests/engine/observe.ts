@@ -27,16 +27,15 @@ export function observe(run: PairedRun, label: string, options: ObserveOptions =
   const fail = (what: string) => {
     throw new Divergence(`${label}: ${what}`);
   };
+  const read = run.lists ? 'LRANGE' : 'GET';
   for (const key of run.keys) {
-    const bytes = engine.get(keyDb(key), keyBytes(key));
-    engine.endCommand();
+    const got = run.engineValue(key);
     const expected = run.valueOf(key);
-    if (bytes === null) {
-      if (expected.length > 0) fail(`GET ${key} is nil, model ${show(expected)}`);
+    if (got === null) {
+      if (expected.length > 0) fail(`${read} ${key} is nil, model ${show(expected)}`);
       continue;
     }
-    const got = codec.decode(bytes);
-    if (typeof got === 'string' || !sameVals(got, expected)) fail(`GET ${key} is ${show(got)}, model ${show(expected)}`);
+    if (typeof got === 'string' || !sameVals(got, expected)) fail(`${read} ${key} is ${show(got)}, model ${show(expected)}`);
   }
   for (let db = 0; db < DATABASE_COUNT; db++) {
     const modelKeys = run.keys.filter((key) => keyDb(key) === db && model.ks.get(key)!.length > 0).length;
@@ -81,8 +80,7 @@ function compareDumpOutput(run: PairedRun, fail: (what: string) => never): void 
   if (entries.length !== out.length - started) fail(`the dump wrote ${entries.length} whole keys, model out has ${out.length} (${started} in progress)`);
   for (const [i, entry] of entries.entries()) {
     const key = modelKey(entry.dbIndex, entry.key);
-    if (entry.value.type !== 'string') fail(`dump entry ${i} is a ${entry.value.type}`);
-    const written = entry.value.type === 'string' ? codec(run, entry.value.bytes) : 'not a string';
+    const written = writtenVals(run, entry);
     const [outKey, modelVals] = out[i]!;
     if (key !== outKey || typeof written === 'string' || !sameVals(written, modelVals)) {
       fail(`dump entry ${i} is ${key}=${show(written)}, model out ${outKey}=${show(modelVals)}`);
@@ -92,7 +90,16 @@ function compareDumpOutput(run: PairedRun, fail: (what: string) => never): void 
   }
 }
 
-const codec = (run: PairedRun, bytes: Uint8Array) => run.codec.decode(bytes);
+/** A dump entry as model chunks: a string spells pad + chunks, a list one chunk per element. */
+export function writtenVals(run: PairedRun, entry: RdbEntry): Val[] | string {
+  const value = entry.value;
+  if (value.type === 'string' && !run.lists) return run.codec.decode(value.bytes);
+  if (value.type === 'list' && run.lists) {
+    const vals = value.items.map((item) => run.codec.decodeChunk(item));
+    return vals.find((val) => typeof val === 'string' && !run.config.model.vals.includes(val)) as string | undefined ?? (vals as Val[]);
+  }
+  return `a ${value.type}`;
+}
 
 /**
  * No dump and nothing queued: every engine block is free or live, and the live ones are exactly one
@@ -103,6 +110,8 @@ function compareAtQuiescence(run: PairedRun, fail: (what: string) => never): voi
   const lazy = engine.lazyFreeCounters();
   if (model.dumping || lazy.pendingObjects + lazy.inProgress > 0) return;
   const usage = engine.memoryUsage();
+  if (usage.dumpCopyBlocks !== 0 || usage.lazyQueuedBlocks !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyQueuedBlocks} queued blocks remain`);
+  if (run.lists) return; // list nodes hold several elements: no block-per-chunk count
   let expected = 0;
   for (const [key, blocks] of model.ks) if (blocks.length > 0) expected += engine.core.keyspace.entryBlocksFor(keyBytes(key)) + 1 + blocks.length;
   if (usage.liveBlocks !== expected) fail(`engine has ${usage.liveBlocks} live blocks at quiescence, the model's keys need ${expected}`);

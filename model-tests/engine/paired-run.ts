@@ -28,6 +28,8 @@ export interface PairedConfig {
   readonly maxBlocks?: number;
   /** Trace tracing of every model step (for replay and TLC); off for long campaigns. */
   readonly keepTrace: boolean;
+  /** 'string' (default): a model block is a chain block; 'list': a model block is one list element. */
+  readonly valueType?: 'string' | 'list';
   /** The model's step properties (CopyOnlyWhatChanges, DirtyFirst); off only to test the comparison alone. */
   readonly stepProperties?: boolean;
 }
@@ -99,6 +101,25 @@ export class PairedRun {
 
   get keys(): readonly Key[] {
     return this.config.model.keys;
+  }
+
+  get lists(): boolean {
+    return this.config.valueType === 'list';
+  }
+
+  /** What the engine holds for a key, as model chunks (null for an absent key), or an error text. */
+  engineValue(key: Key): Val[] | null | string {
+    const db = keyDb(key);
+    if (this.lists) {
+      const elements = this.engine.lrange(db, keyBytes(key), 0, -1);
+      this.engine.endCommand();
+      if (elements.length === 0) return null;
+      const vals = elements.map((element) => this.codec.decodeChunk(element));
+      return vals.find((val) => typeof val === 'string' && !this.config.model.vals.includes(val)) as string | undefined ?? (vals as Val[]);
+    }
+    const bytes = this.engine.get(db, keyBytes(key));
+    this.engine.endCommand();
+    return bytes === null ? null : this.codec.decode(bytes);
   }
 
   valueOf(key: Key): Val[] {
