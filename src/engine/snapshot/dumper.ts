@@ -46,6 +46,13 @@ interface HeldEntry {
 }
 
 const DEFAULT_COPY_BOUND = 4096;
+/**
+ * A block the writer let go of while the dump still needs it carries this bit in its copyLink word
+ * (the copy, if any, is in the other 31 bits): marking the block costs a word write where a JS Set
+ * cost a hash insert and its growth (bench/dump-cow-cost.ts). Block indices stay below 2^31.
+ */
+const HELD_BIT = 0x8000_0000;
+const COPY_MASK = 0x7fff_ffff;
 /** Blocks a writer's forced DumpStep reads per round while it waits for a copy to be released. */
 const FORCED_STEP_BLOCKS = 64;
 
@@ -69,7 +76,8 @@ export class Dumper implements BlockWriteHooks {
    */
   private readonly copyOwners = new Map<BlockIndex, number>();
   /** Snapshot blocks the writer let go of before the dump passed them (spec DumpHeld originals). */
-  private readonly held = new Set<BlockIndex>();
+  /** How many blocks carry HELD_BIT (their index is found by scanning the metadata, which only check() and an early end need). */
+  private heldCount = 0;
   private readonly heldEntries = new Map<BlockIndex, HeldEntry>();
   private readonly heldTrees: { db: number; root: BlockIndex; stack: BlockIndex[] | null }[] = [];
   /** Trees and values only released when the dump ends (they may share blocks with keys still to write). */
@@ -97,6 +105,7 @@ export class Dumper implements BlockWriteHooks {
   constructor(private readonly store: BlockStore, options: DumpOptions = {}) {
     this.copyBound = options.copyBound ?? DEFAULT_COPY_BOUND;
     assert(this.copyBound >= 1, 'copyBound must be at least 1');
+    assert(store.arena.blockCountMax <= COPY_MASK, 'the dump marks held blocks with the top bit of copyLink: at most 2^31 - 1 blocks');
     this.tracer = options.tracer ?? null;
     // BlockStore keeps the hooks as plain functions.
     this.beforeBlockWrite = this.beforeBlockWrite.bind(this);
@@ -107,7 +116,7 @@ export class Dumper implements BlockWriteHooks {
       const meta = arena.metaByteOffset(blockIndex) >>> 2;
       const u32 = arena.u32;
       if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch) return blockIndex;
-      const link = u32[meta + (META_COPY_LINK >>> 2)]!;
+      const link = u32[meta + (META_COPY_LINK >>> 2)]! & COPY_MASK;
       return link === 0 ? blockIndex : (link as BlockIndex);
     };
     const dumper = this;
@@ -133,7 +142,7 @@ export class Dumper implements BlockWriteHooks {
   counters(): DumpCounters {
     return {
       dumping: this.active, epoch: this.epoch, copiesHeld: this.copyOwners.size, copyBound: this.copyBound, peakCopies: this.stats.peakCopies,
-      copiesMade: this.stats.copiesMade, heldBlocks: this.held.size, peakExtraBlocks: this.stats.peakExtraBlocks, keysWritten: this.stats.keysWritten,
+      copiesMade: this.stats.copiesMade, heldBlocks: this.heldCount, peakExtraBlocks: this.stats.peakExtraBlocks, keysWritten: this.stats.keysWritten,
       bytesEmitted: this.encoder?.bytesEmitted ?? 0, forcedSteps: this.stats.forcedSteps,
     };
   }
@@ -207,7 +216,7 @@ export class Dumper implements BlockWriteHooks {
     if (!this.active) return;
     this.current = null;
     for (const entry of this.heldEntries.values()) {
-      // A whole entry never went through releaseBlock; a DEL'd one sits in `held` with its blocks.
+      // A whole entry never went through releaseBlock; a DEL'd one is held block by block.
       if (entry.whole) this.releaser.releaseEntry(entry.node);
     }
     this.heldEntries.clear();
@@ -221,8 +230,11 @@ export class Dumper implements BlockWriteHooks {
     this.active = false;
     for (const [original] of this.copyOwners) this.freeCopyOf(original, arena.metaByteOffset(original) >>> 2);
     this.copyOwners.clear();
-    for (const blockIndex of this.held) this.store.alloc.free(blockIndex, 'live');
-    this.held.clear();
+    this.forEachHeldBlock((blockIndex, linkWord) => {
+      this.store.arena.u32[linkWord] = 0;
+      this.store.alloc.free(blockIndex, 'live');
+    });
+    this.heldCount = 0;
     const later = this.releaseAtEnd.splice(0);
     for (const item of later) {
       if (item.kind === 'tree') this.releaser.releaseTree(item.block);
@@ -370,15 +382,20 @@ export class Dumper implements BlockWriteHooks {
     const meta = arena.metaByteOffset(blockIndex) >>> 2;
     const u32 = arena.u32;
     if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch) return;
-    if (u32[meta + (META_COPY_LINK >>> 2)] !== 0) this.freeCopyOf(blockIndex, meta);
+    const link = u32[meta + (META_COPY_LINK >>> 2)]!;
+    if ((link & COPY_MASK) !== 0) this.freeCopyOf(blockIndex, meta);
     u32[meta + (META_BORN_EPOCH >>> 2)] = this.epoch;
-    if (this.held.delete(blockIndex)) this.store.alloc.free(blockIndex, 'live');
+    if ((link & HELD_BIT) !== 0) {
+      u32[meta + (META_COPY_LINK >>> 2)] = 0;
+      this.heldCount--;
+      this.store.alloc.free(blockIndex, 'live');
+    }
   }
 
   private freeCopyOf(original: BlockIndex, meta: number): void {
     const u32 = this.store.arena.u32;
-    const copy = u32[meta + (META_COPY_LINK >>> 2)]! as BlockIndex;
-    u32[meta + (META_COPY_LINK >>> 2)] = 0;
+    const copy = (u32[meta + (META_COPY_LINK >>> 2)]! & COPY_MASK) as BlockIndex;
+    u32[meta + (META_COPY_LINK >>> 2)]! &= HELD_BIT;
     this.copyOwners.delete(original);
     if (copy !== NULL_BLOCK) this.store.alloc.free(copy, 'dumpCopy');
   }
@@ -390,7 +407,7 @@ export class Dumper implements BlockWriteHooks {
     const arena = this.store.arena;
     const meta = arena.metaByteOffset(blockIndex) >>> 2;
     const u32 = arena.u32;
-    if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch || u32[meta + (META_COPY_LINK >>> 2)] !== 0) return;
+    if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch || (u32[meta + (META_COPY_LINK >>> 2)]! & COPY_MASK) !== 0) return;
     // spec: at CopyBound the write waits for a DumpStep; here the writer runs it.
     while (this.copyOwners.size >= this.copyBound && this.active && !this.stepping) {
       this.stats.forcedSteps++;
@@ -401,7 +418,7 @@ export class Dumper implements BlockWriteHooks {
     this.store.alloc.recategorize('live', 'dumpCopy', 1);
     const from = arena.blockByteOffset(blockIndex);
     arena.u8.copyWithin(arena.blockByteOffset(copy), from, from + arena.blockSizeBytes);
-    u32[meta + (META_COPY_LINK >>> 2)] = copy;
+    u32[meta + (META_COPY_LINK >>> 2)] = (u32[meta + (META_COPY_LINK >>> 2)]! & HELD_BIT) | copy;
     const keyspace = this.core.keyspace;
     this.copyOwners.set(blockIndex, keyspace.lastFoundDb < 0 ? -1 : keyspace.lastFoundDb * 2 ** 32 + keyspace.lastFoundNode);
     this.stats.copiesMade++;
@@ -412,7 +429,10 @@ export class Dumper implements BlockWriteHooks {
 
   releaseBlock(blockIndex: BlockIndex): void {
     if (this.active && this.unpassed(blockIndex)) {
-      this.held.add(blockIndex);
+      const linkWord = (this.store.arena.metaByteOffset(blockIndex) + META_COPY_LINK) >>> 2;
+      assert((this.store.arena.u32[linkWord]! & HELD_BIT) === 0, `block ${blockIndex} released twice during the dump`);
+      this.store.arena.u32[linkWord]! |= HELD_BIT;
+      this.heldCount++;
       this.notePeak();
       return;
     }
@@ -420,7 +440,7 @@ export class Dumper implements BlockWriteHooks {
   }
 
   private notePeak(): void {
-    const extra = this.copyOwners.size + this.held.size;
+    const extra = this.copyOwners.size + this.heldCount;
     if (extra > this.stats.peakExtraBlocks) this.stats.peakExtraBlocks = extra;
   }
 
@@ -459,12 +479,27 @@ export class Dumper implements BlockWriteHooks {
     return true;
   }
 
+  /** O(blocks): only at an early end (abort) and in check(); a completed dump has passed every held block. */
+  private forEachHeldBlock(visit: (blockIndex: BlockIndex, linkWord: number) => void): void {
+    if (this.heldCount === 0) return;
+    const arena = this.store.arena;
+    const end = arena.u32[H.nextUnusedBlock]!;
+    let found = 0;
+    for (let blockIndex = 1; blockIndex < end && found < this.heldCount; blockIndex++) {
+      const linkWord = (arena.metaByteOffset(blockIndex as BlockIndex) + META_COPY_LINK) >>> 2;
+      if ((arena.u32[linkWord]! & HELD_BIT) !== 0) {
+        found++;
+        visit(blockIndex as BlockIndex, linkWord);
+      }
+    }
+  }
+
   // ---- for check() -------------------------------------------------------------------------------
 
   forEachHeld(visit: { block(b: BlockIndex): void; copy(b: BlockIndex): void; entry(node: BlockIndex): void; tree(root: BlockIndex): void; value(v: BlockIndex): void }): void {
     const u32 = this.store.arena.u32;
-    for (const original of this.copyOwners.keys()) visit.copy(u32[(this.store.arena.metaByteOffset(original) + META_COPY_LINK) >>> 2]! as BlockIndex);
-    for (const blockIndex of this.held) visit.block(blockIndex);
+    for (const original of this.copyOwners.keys()) visit.copy((u32[(this.store.arena.metaByteOffset(original) + META_COPY_LINK) >>> 2]! & COPY_MASK) as BlockIndex);
+    this.forEachHeldBlock((blockIndex) => visit.block(blockIndex));
     for (const entry of this.heldEntries.values()) if (entry.whole) visit.entry(entry.node);
     for (const tree of this.heldTrees) visit.tree(tree.root);
     for (const item of this.releaseAtEnd) (item.kind === 'tree' ? visit.tree : visit.value)(item.block);
