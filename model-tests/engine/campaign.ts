@@ -18,7 +18,7 @@ export interface Profile {
   readonly maxBlocks?: number;
   readonly weights: CommandWeights;
   readonly maxCommands: number;
-  readonly valueType?: 'string' | 'list';
+  readonly valueType?: 'string' | 'list' | 'hash';
 }
 
 /** Every inline profile: each aims at one kind of interesting state (the brief's list). */
@@ -36,6 +36,8 @@ export const PROFILES: readonly Profile[] = [
   // Lists: a model block is one element; LSET writes one in place, RPUSH adds to the end node in place.
   { name: 'lists', keys: ['a', 'b', '1/c'], vals: [1, 2, 3], maxLen: 9, copyBounds: [2, 3, 6], lazyFreeThreshold: 2, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200, valueType: 'list' },
   { name: 'short-lists', keys: ['a', 'b'], vals: [1, 2], maxLen: 12, copyBounds: [2, 4], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 5, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200, valueType: 'list' },
+  // Hashes: a model block is field i; HSET of an existing field writes its tree node (and value) in place.
+  { name: 'hashes', keys: ['a', 'b', '2/c'], vals: [1, 2, 3], maxLen: 6, copyBounds: [2, 3, 6], lazyFreeThreshold: 2, blockSizeBytes: 64, weights: { write: 4, dump: 3, free: 1, allocFail: 0 }, maxCommands: 200, valueType: 'hash' },
   // Bigger blocks: the chunk layout follows the block size (pad = inline bytes, chunk = chain data bytes).
   { name: 'big-blocks', keys: ['a', 'b'], vals: [1, 2, 3], maxLen: 6, copyBounds: [2, 5], lazyFreeThreshold: 2, blockSizeBytes: 128, weights: { write: 4, dump: 2, free: 1, allocFail: 0 }, maxCommands: 200 },
 ];

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { dirty, todo } from '../../src/model/derived.ts';
 import type { Key, Val } from '../../src/model/types.ts';
 import { observe, type ObserveOptions } from './observe.ts';
-import { Divergence, keyBytes, keyDb, type PairedRun } from './paired-run.ts';
+import { Divergence, hashField, keyBytes, keyDb, type PairedRun } from './paired-run.ts';
 
 type Cmd = fc.Command<PairedRun, PairedRun>;
 const blocksOf = (run: Readonly<PairedRun>, key: Key) => run.model.ks.get(key)!.length;
@@ -34,10 +34,11 @@ export class SetCommand extends PairedCommand {
   exec(run: PairedRun) {
     run.step({ name: 'Set', key: this.key, val: this.val }, (e) => {
       const db = keyDb(this.key);
-      if (!run.lists) return void e.set(db, keyBytes(this.key), run.codec.encode([this.val]));
-      // A list is replaced by DEL + RPUSH in one step: no dump step can run between them (DEVIATION in docs).
+      if (!run.lists && !run.hashes) return void e.set(db, keyBytes(this.key), run.codec.encode([this.val]));
+      // A list or hash is replaced by DEL + RPUSH/HSET in one step: no dump step can run between them (DEVIATION in docs).
       e.del(db, [keyBytes(this.key)]);
-      e.rpush(db, keyBytes(this.key), [run.codec.chunk(this.val)]);
+      if (run.lists) e.rpush(db, keyBytes(this.key), [run.codec.chunk(this.val)]);
+      else e.hset(db, keyBytes(this.key), [[hashField(1), run.codec.chunk(this.val)]]);
     }, this.toString());
   }
   override toString() { return `Set(${this.key},${this.val})`; }
@@ -50,7 +51,7 @@ export class WriteBlockCommand extends PairedCommand {
   check(run: Readonly<PairedRun>) { return this.index <= blocksOf(run, this.key) && run.valueOf(this.key)[this.index - 1] !== this.val; }
   exec(run: PairedRun) {
     const offset = run.codec.padBytes + (this.index - 1) * run.codec.chunkBytes;
-    run.step({ name: 'WriteBlock', key: this.key, index: this.index, val: this.val }, (e) => (run.lists ? e.lset(keyDb(this.key), keyBytes(this.key), this.index - 1, run.codec.chunk(this.val)) : e.setrange(keyDb(this.key), keyBytes(this.key), offset, run.codec.chunk(this.val))), this.toString());
+    run.step({ name: 'WriteBlock', key: this.key, index: this.index, val: this.val }, (e) => (run.lists ? e.lset(keyDb(this.key), keyBytes(this.key), this.index - 1, run.codec.chunk(this.val)) : run.hashes ? e.hset(keyDb(this.key), keyBytes(this.key), [[hashField(this.index), run.codec.chunk(this.val)]]) : e.setrange(keyDb(this.key), keyBytes(this.key), offset, run.codec.chunk(this.val))), this.toString());
   }
   override toString() { return `WriteBlock(${this.key},${this.index},${this.val})`; }
 }
@@ -60,7 +61,7 @@ export class AppendBlockCommand extends PairedCommand {
   constructor(readonly key: Key, readonly val: Val) { super(); }
   check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) >= 1 && blocksOf(run, this.key) < run.config.model.maxLen; }
   exec(run: PairedRun) {
-    run.step({ name: 'AppendBlock', key: this.key, val: this.val }, (e) => (run.lists ? e.rpush(keyDb(this.key), keyBytes(this.key), [run.codec.chunk(this.val)]) : e.append(keyDb(this.key), keyBytes(this.key), run.codec.chunk(this.val))), this.toString());
+    run.step({ name: 'AppendBlock', key: this.key, val: this.val }, (e) => (run.lists ? e.rpush(keyDb(this.key), keyBytes(this.key), [run.codec.chunk(this.val)]) : run.hashes ? e.hset(keyDb(this.key), keyBytes(this.key), [[hashField(blocksOf(run, this.key) + 1), run.codec.chunk(this.val)]]) : e.append(keyDb(this.key), keyBytes(this.key), run.codec.chunk(this.val))), this.toString());
   }
   override toString() { return `AppendBlock(${this.key},${this.val})`; }
 }

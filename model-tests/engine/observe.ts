@@ -8,7 +8,7 @@ import { concatBytes } from '../../src/rdb/index.ts';
 import { STATE_INVARIANTS } from '../../src/model/invariants.ts';
 import type { Val } from '../../src/model/types.ts';
 import { DATABASE_COUNT } from '../../src/engine/arena.ts';
-import { Divergence, keyBytes, keyDb, modelKey, type PairedRun } from './paired-run.ts';
+import { Divergence, hashFieldValues, keyBytes, keyDb, modelKey, type PairedRun } from './paired-run.ts';
 
 const sameVals = (a: readonly Val[], b: readonly Val[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 const show = (vals: readonly Val[] | string) => (typeof vals === 'string' ? vals : `[${vals.join(',')}]`);
@@ -27,7 +27,7 @@ export function observe(run: PairedRun, label: string, options: ObserveOptions =
   const fail = (what: string) => {
     throw new Divergence(`${label}: ${what}`);
   };
-  const read = run.lists ? 'LRANGE' : 'GET';
+  const read = run.lists ? 'LRANGE' : run.hashes ? 'HGETALL' : 'GET';
   for (const key of run.keys) {
     const got = run.engineValue(key);
     const expected = run.valueOf(key);
@@ -94,9 +94,10 @@ function compareDumpOutput(run: PairedRun, fail: (what: string) => never): void 
 export function writtenVals(run: PairedRun, entry: RdbEntry): Val[] | string {
   const value = entry.value;
   if (value.type === 'string' && !run.lists) return run.codec.decode(value.bytes);
-  if (value.type === 'list' && run.lists) {
-    const vals = value.items.map((item) => run.codec.decodeChunk(item));
-    return vals.find((val) => typeof val === 'string' && !run.config.model.vals.includes(val)) as string | undefined ?? (vals as Val[]);
+  if (value.type === 'list' && run.lists) return run.chunksOf(value.items);
+  if (value.type === 'hash' && run.hashes) {
+    const values = hashFieldValues(value.fields.map((f) => [f.field, f.value] as const));
+    return typeof values === 'string' ? values : run.chunksOf(values);
   }
   return `a ${value.type}`;
 }
@@ -111,7 +112,7 @@ function compareAtQuiescence(run: PairedRun, fail: (what: string) => never): voi
   if (model.dumping || lazy.pendingObjects + lazy.inProgress > 0) return;
   const usage = engine.memoryUsage();
   if (usage.dumpCopyBlocks !== 0 || usage.lazyQueuedBlocks !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyQueuedBlocks} queued blocks remain`);
-  if (run.lists) return; // list nodes hold several elements: no block-per-chunk count
+  if (run.lists || run.hashes) return; // list nodes hold several elements, hash fields a node and a value: no block-per-chunk count
   let expected = 0;
   for (const [key, blocks] of model.ks) if (blocks.length > 0) expected += engine.core.keyspace.entryBlocksFor(keyBytes(key)) + 1 + blocks.length;
   if (usage.liveBlocks !== expected) fail(`engine has ${usage.liveBlocks} live blocks at quiescence, the model's keys need ${expected}`);

@@ -28,10 +28,25 @@ export interface PairedConfig {
   readonly maxBlocks?: number;
   /** Trace tracing of every model step (for replay and TLC); off for long campaigns. */
   readonly keepTrace: boolean;
-  /** 'string' (default): a model block is a chain block; 'list': a model block is one list element. */
-  readonly valueType?: 'string' | 'list';
+  /** 'string' (default): a model block is a chain block; 'list': one list element; 'hash': field i (f01, f02, ...). */
+  readonly valueType?: 'string' | 'list' | 'hash';
   /** The model's step properties (CopyOnlyWhatChanges, DirtyFirst); off only to test the comparison alone. */
   readonly stepProperties?: boolean;
+}
+
+/** Hash field i of a model value (1-based); zero-padded so that field order is index order. */
+export const hashField = (index: number): Uint8Array => new TextEncoder().encode(`f${String(index).padStart(2, '0')}`);
+
+/** The values of fields f01..fNN in order, or an error text when the fields are not exactly those. */
+export function hashFieldValues(fields: readonly (readonly [Uint8Array, Uint8Array])[]): Uint8Array[] | string {
+  const byName = new Map(fields.map(([field, value]) => [new TextDecoder('latin1').decode(field), value]));
+  const values: Uint8Array[] = [];
+  for (let i = 1; i <= byName.size; i++) {
+    const value = byName.get(new TextDecoder('latin1').decode(hashField(i)));
+    if (value === undefined) return `fields ${[...byName.keys()].sort().join(',')} are not f01..f${String(byName.size).padStart(2, '0')}`;
+    values.push(value);
+  }
+  return values;
 }
 
 export class Divergence extends Error {
@@ -107,15 +122,23 @@ export class PairedRun {
     return this.config.valueType === 'list';
   }
 
+  get hashes(): boolean {
+    return this.config.valueType === 'hash';
+  }
+
+  /** Chunks of list elements or hash field values (in field order) as one model value, or an error text. */
+  chunksOf(elements: readonly Uint8Array[]): Val[] | string {
+    const vals = elements.map((element) => this.codec.decodeChunk(element));
+    return vals.find((val) => typeof val === 'string' && !this.config.model.vals.includes(val)) as string | undefined ?? (vals as Val[]);
+  }
+
   /** What the engine holds for a key, as model chunks (null for an absent key), or an error text. */
   engineValue(key: Key): Val[] | null | string {
     const db = keyDb(key);
-    if (this.lists) {
-      const elements = this.engine.lrange(db, keyBytes(key), 0, -1);
+    if (this.lists || this.hashes) {
+      const elements = this.lists ? this.engine.lrange(db, keyBytes(key), 0, -1) : hashFieldValues(this.engine.hgetall(db, keyBytes(key)));
       this.engine.endCommand();
-      if (elements.length === 0) return null;
-      const vals = elements.map((element) => this.codec.decodeChunk(element));
-      return vals.find((val) => typeof val === 'string' && !this.config.model.vals.includes(val)) as string | undefined ?? (vals as Val[]);
+      return typeof elements === 'string' ? elements : elements.length === 0 ? null : this.chunksOf(elements);
     }
     const bytes = this.engine.get(db, keyBytes(key));
     this.engine.endCommand();
@@ -135,6 +158,7 @@ export class PairedRun {
     // The model's blocks are a generous fixed pool; give it back what its queue holds before it runs dry.
     if (this.model.freeList.length < this.config.model.maxLen + this.config.model.copyBound + 2) this.drainModelQueue();
     this.mirrorBackground(`before ${label}`);
+    const lengthBefore = own !== null && 'key' in own ? this.model.ks.get(own.key)!.length : 0;
     this.engineCommands++;
     let oom = false;
     try {
@@ -156,7 +180,7 @@ export class PairedRun {
       this.take(own, label);
       if (own.name === 'AppendBlock' && this.events.some((event) => event.action === 'WriteBlock') && todo(this.model).includes(own.key)) this.appendDirty.add(own.key);
     }
-    this.checkEngineCopies(own, label);
+    this.checkEngineCopies(own, label, lengthBefore);
     this.events.length = 0;
     this.refreshNodeKeys();
     if (this.engine.lazyFreeCounters().pendingObjects === 0) this.drainModelQueue();
@@ -169,10 +193,12 @@ export class PairedRun {
    * one chunk changes the value header (length, encoding) and one chain block; APPEND the header and
    * the last chain block's next link; SET over an existing key the keyspace entry (its value link).
    */
-  private checkEngineCopies(own: Action | null, label: string): void {
+  private checkEngineCopies(own: Action | null, label: string, lengthBefore: number): void {
     const copies = this.events.filter((event) => event.action === 'WriteBlock').length;
     const changed = own === null ? 0 : own.name === 'WriteBlock' || own.name === 'AppendBlock' ? 2 : own.name === 'Set' ? 1 : 0;
-    if (copies > changed) throw new Divergence(`${label}: the engine made ${copies} copies for a command that changes ${changed} existing blocks (CopyOnlyWhatChanges)`);
+    // A new hash field is a tree insert: every ancestor's count changes (and a rotation's links), so up to every existing node plus the header.
+    const treeInsert = this.hashes && own?.name === 'AppendBlock' ? 1 + lengthBefore : 0;
+    if (copies > Math.max(changed, treeInsert)) throw new Divergence(`${label}: the engine made ${copies} copies for a command that changes ${changed} existing blocks (CopyOnlyWhatChanges)`);
     // Every copy the spec makes, the engine makes too (plus its headers and links): never fewer.
     if (!this.engine.dumping) return; // a dump that ended or aborted holds none; observe() compares `dumping`
     const held = this.engine.dumpCounters().copiesHeld;
