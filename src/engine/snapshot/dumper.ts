@@ -1,4 +1,4 @@
-import { DATABASE_COUNT, H, META_BORN_EPOCH, META_COPY_LINK } from '../arena.ts';
+import { DATABASE_COUNT, H } from '../arena.ts';
 import type { Core } from '../core.ts';
 import { compareKeyWithEntry, ENTRY_KEY_CHAIN_WORD } from '../entry.ts';
 import { assert } from '../errors.ts';
@@ -6,6 +6,7 @@ import { NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
 import type { BlockStore, BlockWriteHooks } from '../store.ts';
 import type { Tracer } from '../trace.ts';
 import { concatBytes, RdbEncoder } from '../../rdb/encoder.ts';
+import { SnapshotBlocks } from './snapshot-blocks.ts';
 import { FINISHED_CURSOR, readKeyForDump, ValueCursor, writeSmallString, type DumpReadContext, type KeyCursor } from './value-cursor.ts';
 
 /** What the dump hands back when it is done with detached objects (lazy free decides how to free them). */
@@ -46,13 +47,6 @@ interface HeldEntry {
 }
 
 const DEFAULT_COPY_BOUND = 4096;
-/**
- * A block the writer let go of while the dump still needs it carries this bit in its copyLink word
- * (the copy, if any, is in the other 31 bits): marking the block costs a word write where a JS Set
- * cost a hash insert and its growth (bench/dump-cow-cost.ts). Block indices stay below 2^31.
- */
-const HELD_BIT = 0x8000_0000;
-const COPY_MASK = 0x7fff_ffff;
 /** Blocks a writer's forced DumpStep reads per round while it waits for a copy to be released. */
 const FORCED_STEP_BLOCKS = 64;
 
@@ -67,17 +61,10 @@ export class Dumper implements BlockWriteHooks {
   private core!: Core;
   private releaser!: DetachedReleaser;
   private active = false;
-  private epoch = 0;
   private readonly copyBound: number;
   private readonly tracer: Tracer | null;
-  /**
-   * original -> owner entry of its copy as db * 2^32 + node (a number, so a copy allocates no
-   * object), or -1 once known not to be an unwritten live key; for DirtyFirst. Size <= copyBound.
-   */
-  private readonly copyOwners = new Map<BlockIndex, number>();
-  /** Snapshot blocks the writer let go of before the dump passed them (spec DumpHeld originals). */
-  /** How many blocks carry HELD_BIT (their index is found by scanning the metadata, which only check() and an early end need). */
-  private heldCount = 0;
+  /** Per-block marks: passed, copies, held blocks (spec DumpHeld), and the copy table. */
+  private readonly blocks: SnapshotBlocks;
   private readonly heldEntries = new Map<BlockIndex, HeldEntry>();
   private readonly heldTrees: { db: number; root: BlockIndex; stack: BlockIndex[] | null }[] = [];
   /** Trees and values only released when the dump ends (they may share blocks with keys still to write). */
@@ -92,7 +79,7 @@ export class Dumper implements BlockWriteHooks {
   private selectedDb = -1;
   private encoder: RdbEncoder | null = null;
   private sink: ((chunk: Uint8Array) => void) | null = null;
-  private stats = { peakCopies: 0, copiesMade: 0, keysWritten: 0, forcedSteps: 0, peakExtraBlocks: 0 };
+  private stats = { keysWritten: 0, forcedSteps: 0 };
   private stepping = false;
   private minChunkBytes = 0;
   private pendingChunks: Uint8Array[] = [];
@@ -105,25 +92,18 @@ export class Dumper implements BlockWriteHooks {
   constructor(private readonly store: BlockStore, options: DumpOptions = {}) {
     this.copyBound = options.copyBound ?? DEFAULT_COPY_BOUND;
     assert(this.copyBound >= 1, 'copyBound must be at least 1');
-    assert(store.arena.blockCountMax <= COPY_MASK, 'the dump marks held blocks with the top bit of copyLink: at most 2^31 - 1 blocks');
     this.tracer = options.tracer ?? null;
     // BlockStore keeps the hooks as plain functions.
     this.beforeBlockWrite = this.beforeBlockWrite.bind(this);
     this.releaseBlock = this.releaseBlock.bind(this);
     this.extraBlocksForWrites = this.extraBlocksForWrites.bind(this);
-    const arena = store.arena;
-    this.resolve = (blockIndex) => {
-      const meta = arena.metaByteOffset(blockIndex) >>> 2;
-      const u32 = arena.u32;
-      if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch) return blockIndex;
-      const link = u32[meta + (META_COPY_LINK >>> 2)]! & COPY_MASK;
-      return link === 0 ? blockIndex : (link as BlockIndex);
-    };
+    this.blocks = new SnapshotBlocks(store);
+    this.resolve = this.blocks.resolve;
     const dumper = this;
     this.readContext = {
       store,
       resolve: this.resolve,
-      pass: (blockIndex) => dumper.pass(blockIndex),
+      pass: (blockIndex) => dumper.blocks.pass(blockIndex),
       get encoder() { return dumper.encoder!; },
       emit: (chunk) => dumper.emit(chunk),
     };
@@ -141,8 +121,8 @@ export class Dumper implements BlockWriteHooks {
 
   counters(): DumpCounters {
     return {
-      dumping: this.active, epoch: this.epoch, copiesHeld: this.copyOwners.size, copyBound: this.copyBound, peakCopies: this.stats.peakCopies,
-      copiesMade: this.stats.copiesMade, heldBlocks: this.heldCount, peakExtraBlocks: this.stats.peakExtraBlocks, keysWritten: this.stats.keysWritten,
+      dumping: this.active, epoch: this.blocks.epoch, copiesHeld: this.blocks.copyOwners.size, copyBound: this.copyBound, peakCopies: this.blocks.stats.peakCopies,
+      copiesMade: this.blocks.stats.copiesMade, heldBlocks: this.blocks.heldCount, peakExtraBlocks: this.blocks.stats.peakExtraBlocks, keysWritten: this.stats.keysWritten,
       bytesEmitted: this.encoder?.bytesEmitted ?? 0, forcedSteps: this.stats.forcedSteps,
     };
   }
@@ -153,7 +133,7 @@ export class Dumper implements BlockWriteHooks {
   dumpBegin(sink: (chunk: Uint8Array) => void, minChunkBytes = 64 * 1024, compress = true): void {
     assert(!this.active, 'DumpBegin while a dump runs');
     const u32 = this.store.arena.u32;
-    this.epoch = Atomics.add(u32, H.dumpEpoch, 1) + 1;
+    this.blocks.begin(Atomics.add(u32, H.dumpEpoch, 1) + 1);
     this.active = true;
     this.sink = sink;
     // The dump coalesces output itself (not the encoder) so that the header leaves at once.
@@ -167,8 +147,8 @@ export class Dumper implements BlockWriteHooks {
     this.selectedDb = -1;
     this.liveDb = 0;
     this.liveLastKey = null;
-    this.stats = { peakCopies: 0, copiesMade: 0, keysWritten: 0, forcedSteps: 0, peakExtraBlocks: 0 };
-    this.tracer?.({ action: 'DumpBegin', epoch: this.epoch });
+    this.stats = { keysWritten: 0, forcedSteps: 0 };
+    this.tracer?.({ action: 'DumpBegin', epoch: this.blocks.epoch });
     this.emit(this.encoder.header({ usedMemBytes: u32[H.liveBlocks]! * this.store.arena.blockSizeBytes }));
     this.flushOutput();
   }
@@ -226,15 +206,8 @@ export class Dumper implements BlockWriteHooks {
   }
 
   private finishRelease(): void {
-    const arena = this.store.arena;
     this.active = false;
-    for (const [original] of this.copyOwners) this.freeCopyOf(original, arena.metaByteOffset(original) >>> 2);
-    this.copyOwners.clear();
-    this.forEachHeldBlock((blockIndex, linkWord) => {
-      this.store.arena.u32[linkWord] = 0;
-      this.store.alloc.free(blockIndex, 'live');
-    });
-    this.heldCount = 0;
+    this.blocks.releaseAll();
     const later = this.releaseAtEnd.splice(0);
     for (const item of later) {
       if (item.kind === 'tree') this.releaser.releaseTree(item.block);
@@ -263,14 +236,14 @@ export class Dumper implements BlockWriteHooks {
 
   private pickNextKey(): { db: number; node: BlockIndex; held: HeldEntry | null; skipped: number; exhausted: boolean } {
     for (const entry of this.heldEntries.values()) return { db: entry.db, node: entry.node, held: entry, skipped: 0, exhausted: false };
-    for (const [original, owner] of this.copyOwners) {
+    for (const [original, owner] of this.blocks.copyOwners) {
       if (owner < 0) continue;
       const db = Math.floor(owner / 2 ** 32);
       const node = (owner % 2 ** 32) as BlockIndex;
-      if (node !== NULL_BLOCK && this.unpassed(node) && !this.heldEntries.has(node) && this.isLiveNode(db, node)) {
+      if (node !== NULL_BLOCK && this.blocks.unpassed(node) && !this.heldEntries.has(node) && this.isLiveNode(db, node)) {
         return { db, node, held: null, skipped: 0, exhausted: false };
       }
-      this.copyOwners.set(original, -1); // a key already written (or none): the copy goes when its original is passed
+      this.blocks.copyOwners.set(original, -1); // a key already written (or none): the copy goes when its original is passed
     }
     let skipped = 0;
     while (this.heldTrees.length > 0) {
@@ -283,7 +256,7 @@ export class Dumper implements BlockWriteHooks {
         const node = tree.stack.pop()!;
         this.descendKeyspace(tree.stack, this.store.arena.u32[this.store.arena.blockWord(node) + 1]! as BlockIndex);
         skipped++;
-        if (this.unpassed(node)) return { db: tree.db, node, held: null, skipped, exhausted: false };
+        if (this.blocks.unpassed(node)) return { db: tree.db, node, held: null, skipped, exhausted: false };
         if (skipped > 256) return { db: -1, node: NULL_BLOCK, held: null, skipped, exhausted: false };
       }
       this.heldTrees.shift();
@@ -302,7 +275,7 @@ export class Dumper implements BlockWriteHooks {
       this.liveRank = rank + 1;
       skipped++;
       this.liveLastKey = readKeyForDump(this.store, node, this.resolve);
-      if (this.unpassed(node)) {
+      if (this.blocks.unpassed(node)) {
         this.pickedKey = this.liveLastKey;
         return { db: this.liveDb, node, held: null, skipped, exhausted: false };
       }
@@ -338,7 +311,7 @@ export class Dumper implements BlockWriteHooks {
     for (let steps = 0; keyChain !== NULL_BLOCK; steps++) {
       assert(steps <= arena.blockCount, 'key chain has a cycle');
       const next = arena.u32[arena.blockWord(this.resolve(keyChain))]! as BlockIndex;
-      this.pass(keyChain);
+      this.blocks.pass(keyChain);
       keyChain = next;
     }
     if (writeSmallString(this.readContext, db, key, value)) {
@@ -354,7 +327,7 @@ export class Dumper implements BlockWriteHooks {
     const current = this.current!;
     this.current = null;
     this.heldEntries.delete(current.node);
-    this.pass(current.node);
+    this.blocks.pass(current.node);
     this.stats.keysWritten++;
     this.tracer?.({ action: 'DumpStep', db: current.db, node: current.node });
     if (current.held?.whole) this.releaser.releaseEntry(current.node);
@@ -369,79 +342,24 @@ export class Dumper implements BlockWriteHooks {
     this.emit(this.encoder!.selectDb(db, first ? this.sizesAtBegin[db]! : 0, 0));
   }
 
-  // ---- the pass mark -----------------------------------------------------------------------------
-
-  private unpassed(blockIndex: BlockIndex): boolean {
-    const arena = this.store.arena;
-    return arena.u32[(arena.metaByteOffset(blockIndex) + META_BORN_EPOCH) >>> 2]! < this.epoch;
-  }
-
-  /** The dump has read the block: its copy and, if the writer let go of it, the block itself are freed. */
-  private pass(blockIndex: BlockIndex): void {
-    const arena = this.store.arena;
-    const meta = arena.metaByteOffset(blockIndex) >>> 2;
-    const u32 = arena.u32;
-    if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch) return;
-    const link = u32[meta + (META_COPY_LINK >>> 2)]!;
-    if ((link & COPY_MASK) !== 0) this.freeCopyOf(blockIndex, meta);
-    u32[meta + (META_BORN_EPOCH >>> 2)] = this.epoch;
-    if ((link & HELD_BIT) !== 0) {
-      u32[meta + (META_COPY_LINK >>> 2)] = 0;
-      this.heldCount--;
-      this.store.alloc.free(blockIndex, 'live');
-    }
-  }
-
-  private freeCopyOf(original: BlockIndex, meta: number): void {
-    const u32 = this.store.arena.u32;
-    const copy = (u32[meta + (META_COPY_LINK >>> 2)]! & COPY_MASK) as BlockIndex;
-    u32[meta + (META_COPY_LINK >>> 2)]! &= HELD_BIT;
-    this.copyOwners.delete(original);
-    if (copy !== NULL_BLOCK) this.store.alloc.free(copy, 'dumpCopy');
-  }
-
   // ---- write-path hooks (spec: Writer.tla WriteBlock, Set/Del's HeldByDump, LazyFree's Unlink) ----
 
   beforeBlockWrite(blockIndex: BlockIndex): void {
-    if (!this.active) return;
-    const arena = this.store.arena;
-    const meta = arena.metaByteOffset(blockIndex) >>> 2;
-    const u32 = arena.u32;
-    if (u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch || (u32[meta + (META_COPY_LINK >>> 2)]! & COPY_MASK) !== 0) return;
+    if (!this.active || !this.blocks.needsCopy(blockIndex)) return;
     // spec: at CopyBound the write waits for a DumpStep; here the writer runs it.
-    while (this.copyOwners.size >= this.copyBound && this.active && !this.stepping) {
+    while (this.blocks.copyOwners.size >= this.copyBound && this.active && !this.stepping) {
       this.stats.forcedSteps++;
       this.dumpStep(FORCED_STEP_BLOCKS);
-      if (!this.active || u32[meta + (META_BORN_EPOCH >>> 2)]! >= this.epoch) return;
+      if (!this.active || !this.blocks.needsCopy(blockIndex)) return;
     }
-    const copy = this.store.alloc.allocate();
-    this.store.alloc.recategorize('live', 'dumpCopy', 1);
-    const from = arena.blockByteOffset(blockIndex);
-    arena.u8.copyWithin(arena.blockByteOffset(copy), from, from + arena.blockSizeBytes);
-    u32[meta + (META_COPY_LINK >>> 2)] = (u32[meta + (META_COPY_LINK >>> 2)]! & HELD_BIT) | copy;
     const keyspace = this.core.keyspace;
-    this.copyOwners.set(blockIndex, keyspace.lastFoundDb < 0 ? -1 : keyspace.lastFoundDb * 2 ** 32 + keyspace.lastFoundNode);
-    this.stats.copiesMade++;
-    if (this.copyOwners.size > this.stats.peakCopies) this.stats.peakCopies = this.copyOwners.size;
-    this.notePeak();
+    const copy = this.blocks.copy(blockIndex, keyspace.lastFoundDb < 0 ? -1 : keyspace.lastFoundDb * 2 ** 32 + keyspace.lastFoundNode);
     this.tracer?.({ action: 'WriteBlock', block: blockIndex, copy });
   }
 
   releaseBlock(blockIndex: BlockIndex): void {
-    if (this.active && this.unpassed(blockIndex)) {
-      const linkWord = (this.store.arena.metaByteOffset(blockIndex) + META_COPY_LINK) >>> 2;
-      assert((this.store.arena.u32[linkWord]! & HELD_BIT) === 0, `block ${blockIndex} released twice during the dump`);
-      this.store.arena.u32[linkWord]! |= HELD_BIT;
-      this.heldCount++;
-      this.notePeak();
-      return;
-    }
-    this.store.alloc.free(blockIndex, 'live');
-  }
-
-  private notePeak(): void {
-    const extra = this.copyOwners.size + this.heldCount;
-    if (extra > this.stats.peakExtraBlocks) this.stats.peakExtraBlocks = extra;
+    if (this.active && this.blocks.unpassed(blockIndex)) this.blocks.hold(blockIndex);
+    else this.store.alloc.free(blockIndex, 'live');
   }
 
   extraBlocksForWrites(existingBlockWrites: number): number {
@@ -450,7 +368,7 @@ export class Dumper implements BlockWriteHooks {
 
   entryDetached(db: number, node: BlockIndex): void {
     if (!this.active) return;
-    if (this.unpassed(node) && !this.heldEntries.has(node)) {
+    if (this.blocks.unpassed(node) && !this.heldEntries.has(node)) {
       const entry: HeldEntry = { db, node, whole: false };
       this.heldEntries.set(node, entry);
       if (this.current?.node === node) this.current.held = entry;
@@ -474,32 +392,16 @@ export class Dumper implements BlockWriteHooks {
   /** A detached value the dump may still read (it belongs to a key still to write): kept until the dump ends. */
   keepValueIfNeeded(value: BlockIndex): boolean {
     if (!this.active) return false;
-    if (!this.unpassed(value) && this.current?.value !== value) return false;
+    if (!this.blocks.unpassed(value) && this.current?.value !== value) return false;
     this.releaseAtEnd.push({ kind: 'value', block: value });
     return true;
-  }
-
-  /** O(blocks): only at an early end (abort) and in check(); a completed dump has passed every held block. */
-  private forEachHeldBlock(visit: (blockIndex: BlockIndex, linkWord: number) => void): void {
-    if (this.heldCount === 0) return;
-    const arena = this.store.arena;
-    const end = arena.u32[H.nextUnusedBlock]!;
-    let found = 0;
-    for (let blockIndex = 1; blockIndex < end && found < this.heldCount; blockIndex++) {
-      const linkWord = (arena.metaByteOffset(blockIndex as BlockIndex) + META_COPY_LINK) >>> 2;
-      if ((arena.u32[linkWord]! & HELD_BIT) !== 0) {
-        found++;
-        visit(blockIndex as BlockIndex, linkWord);
-      }
-    }
   }
 
   // ---- for check() -------------------------------------------------------------------------------
 
   forEachHeld(visit: { block(b: BlockIndex): void; copy(b: BlockIndex): void; entry(node: BlockIndex): void; tree(root: BlockIndex): void; value(v: BlockIndex): void }): void {
-    const u32 = this.store.arena.u32;
-    for (const original of this.copyOwners.keys()) visit.copy((u32[(this.store.arena.metaByteOffset(original) + META_COPY_LINK) >>> 2]! & COPY_MASK) as BlockIndex);
-    this.forEachHeldBlock((blockIndex) => visit.block(blockIndex));
+    for (const original of this.blocks.copyOwners.keys()) visit.copy(this.blocks.copyOf(original));
+    this.blocks.forEachHeldBlock((blockIndex) => visit.block(blockIndex));
     for (const entry of this.heldEntries.values()) if (entry.whole) visit.entry(entry.node);
     for (const tree of this.heldTrees) visit.tree(tree.root);
     for (const item of this.releaseAtEnd) (item.kind === 'tree' ? visit.tree : visit.value)(item.block);
