@@ -109,7 +109,8 @@ describe('SAVE and loading', () => {
     const deadline = Date.now() + 20_000;
     while (!existsSync(path.join(sabre.dir, 'dump.rdb')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(statSync(path.join(sabre.dir, 'dump.rdb')).size).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The file appears at the rename; the bookkeeping follows the directory fsync, so wait for it.
+    await expect.poll(() => client.info('persistence'), { timeout: 20_000 }).toMatch(/rdb_bgsave_in_progress:0\r\n/);
     const info = await client.info('persistence');
     expect(info).toMatch(/rdb_changes_since_last_save:0\r\n/);
     expect(info).toMatch(/rdb_last_bgsave_status:ok\r\n/);
