@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import { DumpFailedError, dumpToFile, loadRdbFile } from '../../../src/engine/snapshot/dump-file.ts';
-import { writeFully } from '../../../src/rdb/index.ts';
+import { encodeRdbFile, writeFully } from '../../../src/rdb/index.ts';
 import { makeTempDir } from '../../rdb/redis-server.ts';
 import { b } from '../helpers.ts';
 import { captureDataset } from './dump-helpers.ts';
@@ -87,6 +87,23 @@ describe('dump faults', () => {
     engine.assertCheck();
     expect(captureDataset(engine)).toEqual(live);
     expect(engine.memoryUsage().dumpCopyBlocks).toBe(0);
+  });
+
+  it('drops keys already expired when loading (as Redis does) and rejects a file naming a key twice', async () => {
+    const file = path.join(temp.dir, 'expiry.rdb');
+    const nowMs = Date.now();
+    await writeFile(file, encodeRdbFile([
+      { dbIndex: 0, key: b('gone'), value: { type: 'string', bytes: b('x') }, expireAtMs: nowMs - 1000 },
+      { dbIndex: 0, key: b('kept'), value: { type: 'list', items: [b('a'), b('b')] }, expireAtMs: nowMs + 60_000 },
+    ]));
+    const engine = await loadRdbFile(file);
+    expect(engine.exists(0, [b('gone'), b('kept')])).toBe(1);
+    expect(engine.pttl(0, b('kept'))).toBeGreaterThan(50_000);
+    await writeFile(file, encodeRdbFile([
+      { dbIndex: 0, key: b('twice'), value: { type: 'string', bytes: b('1') }, expireAtMs: null },
+      { dbIndex: 0, key: b('twice'), value: { type: 'string', bytes: b('2') }, expireAtMs: null },
+    ]));
+    await expect(loadRdbFile(file)).rejects.toThrow(/duplicate key/);
   });
 
   it('rejects truncated and corrupted RDB files with a clear error and returns no engine', async () => {
