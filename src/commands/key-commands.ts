@@ -4,10 +4,7 @@ import { CommandError, reply } from '../server/index.ts';
 import { asBuffer, integerArg, option } from './args.ts';
 import { allKeys, define, noKeys, oneKey, type CommandDefinition } from './spec.ts';
 
-/**
- * EXPIRE's NX | XX | GT | LT, with Redis 7.0's texts for the combinations it refuses. XX may come
- * with GT or LT; the engine takes one condition, so the pair comes back as both.
- */
+/** EXPIRE's NX | XX | GT | LT, with Redis 7.0's texts for the combinations it refuses (XX may come with GT or LT). */
 export function parseExpireConditions(argv: readonly Buffer[], start: number): Set<ExpireCondition> {
   const seen = new Set<string>();
   for (let i = start; i < argv.length; i++) {
@@ -29,9 +26,7 @@ function expireCommand(name: ExpireMethod, since: string, summary: string): Comm
     const conditions = parseExpireConditions(argv, 3);
     const amount = integerArg(argv[2]!);
     const engine = ctx.host.engine;
-    // XX with LT: LT alone treats "no expiry" as infinite and would set one; XX forbids that.
-    if (conditions.has('XX') && conditions.has('LT') && engine.ttl(client.dbIndex, argv[1]!) === -1) return reply.integer(0);
-    const condition = (['NX', 'GT', 'LT', 'XX'] as const).find((word) => conditions.has(word));
+    const condition = [...conditions];
     const done = match(name)
       .with('expire', () => engine.expire(client.dbIndex, argv[1]!, amount, condition))
       .with('pexpire', () => engine.pexpire(client.dbIndex, argv[1]!, amount, condition))
