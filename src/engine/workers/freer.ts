@@ -29,24 +29,36 @@ export class FreerWorker {
         if (message.type === 'ready') readyResolve();
         else if (message.type === 'stopped') resolve(message.freedBlocks);
         else {
-          this.failure = new FreerWorkerError(`lazy-free worker failed: ${message.message}`);
+          this.failure = this.failed(`lazy-free worker failed: ${message.message}`);
           readyReject(this.failure);
           reject(this.failure);
         }
       });
       this.worker.on('error', (error) => {
-        this.failure = new FreerWorkerError(`lazy-free worker crashed: ${error.message}`);
+        this.failure = this.failed(`lazy-free worker crashed: ${error.message}`);
         readyReject(this.failure);
         reject(this.failure);
       });
       this.worker.on('exit', (code) => {
         if (code !== 0 && this.failure === null && !this.terminating) {
-          this.failure = new FreerWorkerError(`lazy-free worker exited with code ${code}`);
+          this.failure = this.failed(`lazy-free worker exited with code ${code}`);
           reject(this.failure);
         }
       });
     });
     this.finished.catch(() => undefined);
+  }
+
+  /**
+   * The error for a dead worker. A worker that died inside a batch leaves its item counted as in
+   * progress, which would make every allocation wait for it (LazyFree.reclaim): the count is cleared
+   * and the half-freed object abandoned (its remaining blocks stay allocated; check() reports them).
+   * This runs on the command thread between commands, so no batch of its own is in flight.
+   */
+  private failed(message: string): FreerWorkerError {
+    const i32 = this.engine.store.arena.i32;
+    const abandoned = Atomics.exchange(i32, Q.inProgress, 0);
+    return new FreerWorkerError(abandoned > 0 ? `${message} (it held a half-freed object, now abandoned)` : message);
   }
 
   static async start(engine: Engine, options: { budgetBlocks?: number; crashAfterBlocks?: number } = {}): Promise<FreerWorker> {
