@@ -78,7 +78,10 @@ export function pairedProperty(profile: Profile, stats: CampaignStats, onRun?: (
     fc.constantFrom(...profile.copyBounds),
     fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, profile.weights)], { maxCommands: profile.maxCommands, size: 'max', ...(replayPath ? { replayPath } : {}) }),
     (copyBound, commands) => {
-      const run = new PairedRun({ model: modelConfigFor(profile, copyBound, modelBug), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined, valueType: profile.valueType ?? 'string', stepProperties: modelBug === 'none' });
+      // DEVIATION: a list node holds several elements (model blocks), so the engine may hold fewer copies
+      // than the model; the model's bound is then the engine's times MaxLen and never binds first.
+      const modelCopyBound = profile.valueType === 'list' ? copyBound * profile.maxLen : copyBound;
+      const run = new PairedRun({ engineCopyBound: copyBound, model: modelConfigFor(profile, modelCopyBound, modelBug), blockSizeBytes: profile.blockSizeBytes, maxBlocks: profile.maxBlocks, keepTrace: onRun !== undefined, valueType: profile.valueType ?? 'string', stepProperties: modelBug === 'none' });
       fc.modelRun(() => ({ model: run, real: run }), commands);
       stats.runs++;
       stats.engineCommands += run.engineCommands;

@@ -75,6 +75,28 @@ export class DelCommand extends PairedCommand {
   override toString() { return `Del(${this.key})`; }
 }
 
+/**
+ * Del(k) reached through expiry: PEXPIRE k 1, the clock passes it, and either a lookup (EXISTS, lazy
+ * expiry) or the active expire cycle deletes the key, both through the same delete path as DEL.
+ */
+export class ExpireDelCommand extends PairedCommand {
+  constructor(readonly key: Key, readonly active: boolean) { super(); }
+  check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) > 0; }
+  exec(run: PairedRun) {
+    run.step({ name: 'Del', key: this.key }, (e) => {
+      const db = keyDb(this.key);
+      expectCount(e.pexpire(db, keyBytes(this.key), 1), 1, this.toString());
+      run.clock.advance(5);
+      if (!this.active) return void expectCount(e.exists(db, [keyBytes(this.key)]), 0, this.toString());
+      const result = e.activeExpireStep(1000);
+      if (e.dbsize(db) !== run.keys.filter((k) => keyDb(k) === db && blocksOf(run, k) > 0).length - 1) {
+        throw new Divergence(`${this.toString()}: the active expire cycle left the key (${JSON.stringify(result)})`);
+      }
+    }, this.toString(), 1); // PEXPIRE writes the expiry into the value header: one copy the spec has no block for
+  }
+  override toString() { return `ExpireDel(${this.key},${this.active ? 'active' : 'lazy'})`; }
+}
+
 export class UnlinkCommand extends PairedCommand {
   constructor(readonly key: Key) { super(); }
   check(run: Readonly<PairedRun>) { return blocksOf(run, this.key) > 0; }
@@ -198,6 +220,7 @@ export function commandArb(keys: readonly Key[], vals: readonly Val[], maxLen: n
     w(3 * weights.write, fc.tuple(key, val).map(([k, v]) => new AppendBlockCommand(k, v))),
     w(weights.write, key.map((k) => new DelCommand(k))),
     w(weights.write, key.map((k) => new UnlinkCommand(k))),
+    w(Math.max(1, weights.write / 2) | 0, fc.tuple(key, fc.boolean()).map(([k, active]) => new ExpireDelCommand(k, active))),
     w(Math.max(1, weights.write / 3) | 0, fc.constant(new FlushAsyncCommand())),
     w(weights.free, fc.integer({ min: 1, max: 6 }).map((n) => new FreeStepCommand(n))),
     w(weights.dump, fc.constant(new DumpBeginCommand())),

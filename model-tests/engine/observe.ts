@@ -43,8 +43,8 @@ export function observe(run: PairedRun, label: string, options: ObserveOptions =
   }
   if (engine.dumping !== model.dumping) fail(`engine dumping=${engine.dumping}, model dumping=${model.dumping}`);
   if (options.dumpOutput !== false && (model.dumping || run.dumpChunks.length > 0)) compareDumpOutput(run, fail);
-  if (model.dumping && engine.dumpCounters().copiesHeld > run.config.model.copyBound) {
-    fail(`engine holds ${engine.dumpCounters().copiesHeld} copies, CopyBound ${run.config.model.copyBound}`);
+  if (model.dumping && engine.dumpCounters().copiesHeld > run.engineCopyBound) {
+    fail(`engine holds ${engine.dumpCounters().copiesHeld} copies, CopyBound ${run.engineCopyBound}`);
   }
   if (options.modelInvariants !== false) {
     for (const [name, holds] of Object.entries(STATE_INVARIANTS)) if (!holds(model, run.config.model)) fail(`model invariant ${name} violated`);
