@@ -14,6 +14,12 @@ import { Divergence, modelKey, PairedRun } from './paired-run.ts';
 
 export const threadReplayLine = (seed: number): string => `SABRE_SEED=${seed} SABRE_THREAD_SEEDS=1 npx vitest run model-tests/engine/thread.test.ts`;
 
+/** 64 blocks for 5 keys of up to 5 blocks and a dump: allocations wait for, or help, the worker's batches. */
+export const THREAD_PRESSURE_PROFILE: Profile = {
+  name: 'thread-pressure', keys: ['a', 'b', 'c', 'd', 'e'], vals: [1, 2, 3], maxLen: 5, copyBounds: [3], lazyFreeThreshold: 1, blockSizeBytes: 64, maxBlocks: 64,
+  weights: { write: 5, dump: 2, free: 0, allocFail: 4 }, maxCommands: 300,
+};
+
 export const THREAD_PROFILE: Profile = {
   name: 'thread', keys: ['a', 'b', 'c', 'd'], vals: [1, 2, 3], maxLen: 5, copyBounds: [3], lazyFreeThreshold: 1, blockSizeBytes: 64,
   weights: { write: 5, dump: 2, free: 0, allocFail: 0 }, maxCommands: 300,
@@ -31,7 +37,7 @@ export async function quiesce(run: PairedRun): Promise<void> {
 }
 
 export async function runThreadSeed(seed: number, profile: Profile = THREAD_PROFILE, keepTrace = false): Promise<{ commands: number; quiescent: number; dumps: number; run: PairedRun }> {
-  const run = new PairedRun({ model: modelConfigFor(profile, profile.copyBounds[0]!), blockSizeBytes: profile.blockSizeBytes, keepTrace });
+  const run = new PairedRun({ model: modelConfigFor(profile, profile.copyBounds[0]!), blockSizeBytes: profile.blockSizeBytes, keepTrace, ...(profile.maxBlocks !== undefined ? { maxBlocks: profile.maxBlocks } : {}) });
   const commands = fc.sample(fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, profile.weights)], { maxCommands: profile.maxCommands, size: 'max' }), { seed, numRuns: 1 })[0]!;
   const freer = await FreerWorker.start(run.engine, { budgetBlocks: 4 });
   let executed = 0;

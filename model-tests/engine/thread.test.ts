@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkTraceWithTlc } from '../trace/check-trace.ts';
 import { replayThroughModel } from '../trace/replay.ts';
 import type { Profile } from './campaign.ts';
-import { runBackgroundDumpSeed, runThreadSeed, threadReplayLine } from './thread-run.ts';
+import { runBackgroundDumpSeed, runThreadSeed, THREAD_PRESSURE_PROFILE, threadReplayLine } from './thread-run.ts';
 
 const SEEDS = Number(process.env.SABRE_THREAD_SEEDS ?? 6);
 const FIRST_SEED = Number(process.env.SABRE_SEED ?? Date.now() % 100_000);
@@ -79,5 +79,23 @@ describe('thread-mode traces', () => {
       return;
     }
     throw new Error(`no thread-mode trace with a whole dump in seeds ${FIRST_SEED}..${FIRST_SEED + 19}`);
+  });
+});
+
+describe('engine vs model, lazy free on a worker thread under memory pressure', () => {
+  it(`never reports out-of-memory while the worker holds queued blocks, and agrees with the model (${SEEDS} seeds)`, async () => {
+    const totals = { commands: 0, oom: 0 };
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+      try {
+        const { commands, run } = await runThreadSeed(seed, THREAD_PRESSURE_PROFILE);
+        totals.commands += commands;
+        totals.oom += run.deviations.engineOom;
+      } catch (error) {
+        console.error(`REPLAY: ${threadReplayLine(seed)} -t pressure`);
+        throw error;
+      }
+    }
+    console.log(`thread mode under pressure: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${totals.commands} commands, ${totals.oom} out-of-memory replies`);
+    expect(totals.oom).toBeGreaterThan(0);
   });
 });
