@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROFILES, runCampaign } from '../model-tests/engine/campaign.ts';
-import { runBackgroundDumpSeed, runThreadSeed, threadReplayLine } from '../model-tests/engine/thread-run.ts';
+import { runBackgroundDumpSeed, runThreadSeed, THREAD_PRESSURE_PROFILE, threadReplayLine } from '../model-tests/engine/thread-run.ts';
 import { projectRoot } from './tlc.ts';
 
 const { values } = parseArgs({
@@ -55,18 +55,18 @@ while (Date.now() < deadline) {
   }
   if (mode !== 'inline' && Date.now() < deadline) {
     const seed = (Date.now() + round) % 1_000_000_000;
-    // Alternate: inline dump steps with the freer worker, and BGSAVE to a file (dumpToFile) with it.
-    const background = round % 2 === 1;
+    // Rotate: inline dump steps with the freer worker, BGSAVE to a file (dumpToFile), and memory pressure.
+    const variant = (['inline-dump', 'bgsave', 'pressure'] as const)[round % 3]!;
     try {
-      if (background) {
+      if (variant === 'bgsave') {
         const figures = await runBackgroundDumpSeed(seed, dumpDirectory);
         totals.threadCommands += figures.commands;
         totals.filesSaved += figures.dumps;
       } else {
-        totals.threadCommands += (await runThreadSeed(seed)).commands;
+        totals.threadCommands += (await runThreadSeed(seed, variant === 'pressure' ? THREAD_PRESSURE_PROFILE : undefined)).commands;
       }
     } catch (error) {
-      const line = threadReplayLine(seed) + (background ? ' -t BGSAVE' : '');
+      const line = threadReplayLine(seed) + (variant === 'bgsave' ? ' -t BGSAVE' : variant === 'pressure' ? ' -t pressure' : ' -t quiescence');
       recordFailure(line, error instanceof Error ? error.message : String(error));
     }
     totals.threadSeeds++;
