@@ -72,6 +72,8 @@ describe('lazy free on a worker thread', () => {
       bigValues(engine, round);
       engine.unlink(0, [b(`hash${round % 5}`)]);
     }
+    // Let the worker reach its simulated crash before stopping it: a starved worker would stop cleanly.
+    await expect.poll(() => freer.failure, { timeout: 20_000 }).not.toBeNull();
     await expect(freer.stop()).rejects.toThrow(FreerWorkerError);
     expect(freer.failure?.message).toMatch(/lazy-free worker failed: simulated freer crash/);
     while (engine.freeStep(500) > 0);
