@@ -2,12 +2,11 @@
  * Starts a throwaway redis-server for interop tests (test helper, not a test file). It never uses
  * 6379, and fails loudly when redis-server is missing: interop is a requirement, not an option.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort, spawnUntilReady } from '../support/spawn-ready.ts';
 
 export const REDIS_SERVER_PATH = '/usr/bin/redis-server';
 /** Loading the biggest test file takes well under a second; this only stops a hung start. */
@@ -18,18 +17,6 @@ export type RedisProcess = { port: number; output: () => string; stop: () => Pro
 export async function makeTempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once Redis accepts connections (after loading the RDB); rejects with its log if it exits. */
@@ -48,32 +35,10 @@ export async function startRedis(dir: string, dbfilename: string, extraArgs: str
 async function startOnFreePort(dir: string, dbfilename: string, extraArgs: string[]): Promise<RedisProcess> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', dbfilename, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '', ...extraArgs];
-  const child: ChildProcess = spawn(REDIS_SERVER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-server did not accept connections within ${STARTUP_TIMEOUT_MS} ms:\n${log}`));
-    }, STARTUP_TIMEOUT_MS);
-    const onData = (data: Buffer): void => {
-      log += data.toString();
-      if (/Ready to accept connections/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with code ${code} before accepting connections:\n${log}`));
-    });
-    child.once('error', reject);
-  });
+  const { child, output, exited } = await spawnUntilReady('redis-server', REDIS_SERVER_PATH, args, { timeoutMs: STARTUP_TIMEOUT_MS });
   return {
     port,
-    output: () => log,
+    output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

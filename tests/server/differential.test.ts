@@ -6,21 +6,13 @@ import { Redis } from 'ioredis';
 import { startServer, type SabreServer } from '../../src/server/index.ts';
 import { MapExecutorDouble } from './support/map-executor.ts';
 import { exchangeRaw } from './support/raw-client.ts';
+import { freePort } from '../support/spawn-ready.ts';
 
 /**
  * The same request streams go to a real redis-server (7.0 in CI) and to Sabre with the map test
  * double; the replies must be the same bytes. redis-server must be installed: a missing binary
  * fails the test.
  */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
 async function startRedisServerOn(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
