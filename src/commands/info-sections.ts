@@ -22,6 +22,9 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
   const engine = ctx.host.engine;
   const usage = engine.memoryUsage();
   const lazy = engine.lazyFreeCounters();
+  // An object a freer has taken off the queue but not finished is still pending: its blocks are not
+  // free yet, so a client waiting for lazyfree_pending_objects:0 must also wait for it.
+  const pendingObjects = lazy.pendingObjects + lazy.inProgress;
   const dump = engine.dumping ? engine.dumpCounters() : null;
   const lastDump = ctx.persistence.lastDump?.counters ?? null;
   const persistence = ctx.persistence;
@@ -53,7 +56,7 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
         ['maxmemory_human', humanBytes(ctx.settings.maxmemory)],
         ['maxmemory_policy', 'noeviction'],
         ['sabre_buffer_bytes', usage.bufferByteLength],
-        ['lazyfree_pending_objects', lazy.pendingObjects],
+        ['lazyfree_pending_objects', pendingObjects],
       ],
     },
     {
@@ -91,7 +94,7 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
       name: 'lazyfree',
       fields: [
         ['lazyfree_worker', ctx.freerKind() === 'worker' ? 1 : 0],
-        ['lazyfree_pending_objects', lazy.pendingObjects],
+        ['lazyfree_pending_objects', pendingObjects],
         ['lazyfree_pending_blocks_estimate', lazy.pendingBlocksEstimate],
         ['lazyfreed_objects', lazy.freedObjects],
         ['lazyfreed_blocks', lazy.freedBlocks],
