@@ -17,7 +17,8 @@ import type { Profile } from './campaign.ts';
 import { runBackgroundDumpSeed, runThreadSeed, THREAD_PRESSURE_PROFILE, threadReplayLine } from './thread-run.ts';
 
 const SEEDS = Number(process.env.SABRE_THREAD_SEEDS ?? 6);
-const FIRST_SEED = Number(process.env.SABRE_SEED ?? Date.now() % 100_000);
+// Fixed in CI (a red build is a regression, not a new draw); fresh locally and in `npm run hunt`.
+const FIRST_SEED = Number(process.env.SABRE_SEED ?? (process.env.CI ? 20261122 % 100_000 : Date.now() % 100_000));
 
 describe('engine vs model, lazy free on a worker thread', () => {
   it(`agrees with the model at every command and at quiescence (${SEEDS} seeds)`, async () => {
