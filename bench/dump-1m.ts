@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Engine } from '../src/engine/engine.ts';
 import { dumpToFile } from '../src/engine/snapshot/dump-file.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const keys = Number(process.argv[2] ?? 1_000_000);
 const copyBound = Number(process.argv[3] ?? 4096);
@@ -26,14 +27,7 @@ for (let i = 0; i < keys; i++) {
   engine.endCommand();
 }
 const datasetBlocks = engine.memoryUsage().liveBlocks;
-let seed = 0x9e3779b9;
-/** xorshift32: uniform enough over the keys, and the same sequence in every run. */
-const random = (): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-};
+const random = seededRandom();
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;

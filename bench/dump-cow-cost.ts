@@ -5,6 +5,7 @@
  *   npx tsx bench/dump-cow-cost.ts [keys=300000] [sets=100000]
  */
 import { Engine } from '../src/engine/engine.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const keyCount = Number(process.argv[2] ?? 300_000);
 const sets = Number(process.argv[3] ?? 100_000);
@@ -16,13 +17,7 @@ for (const key of keys) {
   engine.set(0, key, value);
   engine.endCommand();
 }
-let seed = 0x9e3779b9;
-const random = (): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-};
+const random = seededRandom();
 function timeSets(count: number): Float64Array {
   const latencies = new Float64Array(count);
   for (let i = 0; i < count; i++) {

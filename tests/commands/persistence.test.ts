@@ -35,6 +35,15 @@ async function fill(client: Redis): Promise<void> {
 
 describe('SAVE and loading', () => {
   const started: (TestSabre | RedisProcess)[] = [];
+
+  /** A real redis-server loads the RDB in `dir` and holds exactly `expected`. */
+  async function expectRedisLoads(dir: string, expected: Awaited<ReturnType<typeof dumpKeyspace>>): Promise<void> {
+    const redis = await startRedis(dir, 'dump.rdb', ['--sanitize-dump-payload', 'yes']);
+    started.push(redis);
+    const redisClient = new Redis({ port: redis.port });
+    expect(await dumpKeyspace(redisClient)).toEqual(expected);
+    redisClient.disconnect();
+  }
   afterAll(async () => {
     for (const process of started) await process.stop();
   });
@@ -52,11 +61,7 @@ describe('SAVE and loading', () => {
     expect(existsSync(path.join(sabre.dir, 'dump.rdb'))).toBe(true);
     client.disconnect();
 
-    const redis = await startRedis(sabre.dir, 'dump.rdb', ['--sanitize-dump-payload', 'yes']);
-    started.push(redis);
-    const redisClient = new Redis({ port: redis.port });
-    expect(await dumpKeyspace(redisClient)).toEqual(expected);
-    redisClient.disconnect();
+    await expectRedisLoads(sabre.dir, expected);
 
     const again = await startTestSabre({}, sabre.dir);
     started.push(again);
@@ -141,11 +146,7 @@ describe('SAVE and loading', () => {
     expect(Number(/sabre_last_dump_copies_made:(\d+)/.exec(info)?.[1])).toBeGreaterThan(0);
     expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
     client.disconnect();
-    const redis = await startRedis(sabre.dir, 'dump.rdb', ['--sanitize-dump-payload', 'yes']);
-    started.push(redis);
-    const redisClient = new Redis({ port: redis.port });
-    expect(await dumpKeyspace(redisClient)).toEqual(expected);
-    redisClient.disconnect();
+    await expectRedisLoads(sabre.dir, expected);
   });
 
   it('reports failed saves (the target is a directory) and refuses to SHUTDOWN without its save', async () => {

@@ -74,6 +74,16 @@ describe('Sabre against redis-server, byte for byte', () => {
   let sabre: SabreServer;
   let executor: MapExecutorDouble;
 
+  /** Sends the same bytes to both servers: the replies and whether each server closed must match. */
+  async function expectSameExchange(payload: string): Promise<void> {
+    const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 400), exchangeRaw(sabre.port, payload, 400)]);
+    expect({ payload, received: withoutIds(fromSabre.received), closed: fromSabre.closedByServer }).toEqual({
+      payload,
+      received: withoutIds(fromRedis.received),
+      closed: fromRedis.closedByServer,
+    });
+  }
+
   beforeAll(async () => {
     ({ child: redisProcess, port: redisPort } = await startRedisServer());
     redisAdmin = new Redis({ port: redisPort, lazyConnect: true });
@@ -94,12 +104,7 @@ describe('Sabre against redis-server, byte for byte', () => {
       executor.databases.clear();
       // QUIT at the end lets both servers close as soon as they are done, unless a cut frame swallows it.
       const payload = `${pieces.join('')}QUIT\r\n`;
-      const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 400), exchangeRaw(sabre.port, payload, 400)]);
-      expect({ payload, received: withoutIds(fromSabre.received), closed: fromSabre.closedByServer }).toEqual({
-        payload,
-        received: withoutIds(fromRedis.received),
-        closed: fromRedis.closedByServer,
-      });
+      await expectSameExchange(payload);
     }
   });
 
@@ -141,12 +146,7 @@ describe('Sabre against redis-server, byte for byte', () => {
         await redisAdmin.flushall();
         executor.databases.clear();
         const payload = `${pieces.join('')}QUIT\r\n`;
-        const [fromRedis, fromSabre] = await Promise.all([exchangeRaw(redisPort, payload, 400), exchangeRaw(sabre.port, payload, 400)]);
-        expect({ payload, received: withoutIds(fromSabre.received), closed: fromSabre.closedByServer }).toEqual({
-          payload,
-          received: withoutIds(fromRedis.received),
-          closed: fromRedis.closedByServer,
-        });
+        await expectSameExchange(payload);
       }
     } finally {
       await redisAdmin.config('SET', 'requirepass', '');
