@@ -1,4 +1,5 @@
 import { DATABASE_COUNT, H } from '../arena.ts';
+import { engineBug } from '../bugs.ts';
 import type { Core } from '../core.ts';
 import { compareKeyWithEntry, ENTRY_KEY_CHAIN_WORD } from '../entry.ts';
 import { assert } from '../errors.ts';
@@ -86,6 +87,8 @@ export class Dumper implements BlockWriteHooks {
   private pendingBytes = 0;
   /** Rank of the live walk's next key, valid only inside one DumpStep (no write can move ranks there). */
   private liveRank = -1;
+  /** Only for the seeded bug lose-dump-place. */
+  private liveNextRank = 0;
   readonly resolve: BlockResolver;
   private readonly readContext: DumpReadContext;
 
@@ -147,6 +150,7 @@ export class Dumper implements BlockWriteHooks {
     this.selectedDb = -1;
     this.liveDb = 0;
     this.liveLastKey = null;
+    this.liveNextRank = 0;
     this.stats = { keysWritten: 0, forcedSteps: 0 };
     this.tracer?.({ action: 'DumpBegin', epoch: this.blocks.epoch });
     this.emit(this.encoder.header({ usedMemBytes: u32[H.liveBlocks]! * this.store.arena.blockSizeBytes }));
@@ -264,15 +268,18 @@ export class Dumper implements BlockWriteHooks {
     }
     const keyspace = this.core.keyspace;
     while (this.liveDb < DATABASE_COUNT) {
-      const rank = this.liveRank >= 0 ? this.liveRank : this.liveLastKey === null ? 0 : keyspace.rankAfter(this.liveDb, this.liveLastKey);
+      // Seeded bug lose-dump-place: resume by the rank kept from the last step, which a delete before it shifts.
+      const rank = this.liveRank >= 0 ? this.liveRank : this.liveLastKey === null ? 0 : engineBug('lose-dump-place') ? this.liveNextRank : keyspace.rankAfter(this.liveDb, this.liveLastKey);
       const node = rank < keyspace.size(this.liveDb) ? keyspace.select(this.liveDb, rank) : NULL_BLOCK;
       if (node === NULL_BLOCK) {
         this.liveDb++;
         this.liveLastKey = null;
         this.liveRank = -1;
+        this.liveNextRank = 0;
         continue;
       }
       this.liveRank = rank + 1;
+      this.liveNextRank = rank + 1;
       skipped++;
       this.liveLastKey = readKeyForDump(this.store, node, this.resolve);
       if (this.blocks.unpassed(node)) {
@@ -358,7 +365,7 @@ export class Dumper implements BlockWriteHooks {
   }
 
   releaseBlock(blockIndex: BlockIndex): void {
-    if (this.active && this.blocks.unpassed(blockIndex)) this.blocks.hold(blockIndex);
+    if (this.active && this.blocks.unpassed(blockIndex) && !engineBug('free-needed-block')) this.blocks.hold(blockIndex);
     else this.store.alloc.free(blockIndex, 'live');
   }
 

@@ -1,4 +1,5 @@
 import { H, META_BORN_EPOCH, META_COPY_LINK } from '../arena.ts';
+import { engineBug } from '../bugs.ts';
 import { assert } from '../errors.ts';
 import { NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
 import type { BlockStore } from '../store.ts';
@@ -66,11 +67,18 @@ export class SnapshotBlocks {
     const u32 = arena.u32;
     const meta = arena.metaByteOffset(blockIndex) >>> 2;
     const copy = this.store.alloc.allocate();
-    this.store.alloc.recategorize('live', 'dumpCopy', 1);
+    const forgetAccounting = engineBug('forget-copy-accounting');
+    if (!forgetAccounting) this.store.alloc.recategorize('live', 'dumpCopy', 1);
     const from = arena.blockByteOffset(blockIndex);
     arena.u8.copyWithin(arena.blockByteOffset(copy), from, from + arena.blockSizeBytes);
+    if (engineBug('release-copy-early')) {
+      // Seeded bug: the copy goes back at once, so the dump reads the block the writer changes.
+      this.store.alloc.free(copy, 'dumpCopy');
+      this.copyOwners.set(blockIndex, owner);
+      return copy;
+    }
     u32[meta + LINK] = (u32[meta + LINK]! & HELD_BIT) | copy;
-    this.copyOwners.set(blockIndex, owner);
+    if (!forgetAccounting) this.copyOwners.set(blockIndex, owner);
     this.stats.copiesMade++;
     if (this.copyOwners.size > this.stats.peakCopies) this.stats.peakCopies = this.copyOwners.size;
     this.notePeak();
