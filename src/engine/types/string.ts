@@ -1,4 +1,5 @@
 import { chainBlocksFor, extendChain, forEachChainSpan, releaseChain } from '../blob.ts';
+import { engineBug } from '../bugs.ts';
 import { identityResolver, type BlockIndex, type BlockResolver } from '../ids.ts';
 import { parseInt64 } from '../numbers.ts';
 import { createValue, Encoding, setValueEncoding, VALUE_FIRST_WORD, VALUE_INLINE_BYTE, VALUE_LENGTH_WORD, ValueType } from '../object.ts';
@@ -164,8 +165,10 @@ export function writeStringAt(store: BlockStore, value: BlockIndex, offset: numb
       u8.fill(0, byteOffset, byteOffset + length);
     }, identityResolver);
   }
+  // Seeded bug skip-copy-setrange: chain blocks are written without a copy, so the dump reads the new bytes.
+  const skipChainCopy = engineBug('skip-copy-setrange');
   forEachStringSpan(store, value, offset, offset + bytes.length, (blockIndex, byteOffset, length, position) => {
-    if (blockIndex !== value) store.beforeBlockWrite(blockIndex);
+    if (blockIndex !== value && !skipChainCopy) store.beforeBlockWrite(blockIndex);
     u8.set(bytes.subarray(position - offset, position - offset + length), byteOffset);
   }, identityResolver);
 }
