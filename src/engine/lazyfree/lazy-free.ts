@@ -1,8 +1,10 @@
 import { DATABASE_COUNT } from '../arena.ts';
+import { engineBug } from '../bugs.ts';
 import type { Core } from '../core.ts';
 import { releaseEntry } from '../entry.ts';
 import { NULL_BLOCK, type BlockIndex, type DbIndex } from '../ids.ts';
 import { Keyspace } from '../keyspace.ts';
+import { VALUE_FIRST_WORD, valueWord } from '../object.ts';
 import type { Dumper, DetachedReleaser } from '../snapshot/dumper.ts';
 import type { Tracer } from '../trace.ts';
 import { ItemKind, LazyFreeQueue, Q, valueBlocksEstimate } from './queue.ts';
@@ -101,7 +103,19 @@ export class LazyFree implements DetachedReleaser {
     if (this.dumper?.keepValueIfNeeded(value)) return;
     const estimate = valueBlocksEstimate(this.core.store, value);
     if (estimate <= this.thresholdBlocks) this.core.releaseValue(value);
-    else this.queue.push(value, ItemKind.Value, estimate);
+    else {
+      this.queue.push(value, ItemKind.Value, estimate);
+      if (engineBug('reuse-queued-block')) this.freeFirstBlockWhileQueued(value);
+    }
+  }
+
+  /**
+   * Seeded bug reuse-queued-block: the value's first block after its header goes on the free list
+   * although the queue will free it again; the next allocation may reuse it. check() finds it at once.
+   */
+  private freeFirstBlockWhileQueued(value: BlockIndex): void {
+    const first = valueWord(this.core.store, value, VALUE_FIRST_WORD) as BlockIndex;
+    if (first !== NULL_BLOCK) this.core.store.alloc.free(first, 'live');
   }
 
   releaseTree(root: BlockIndex): void {
