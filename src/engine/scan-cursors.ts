@@ -17,6 +17,8 @@ export type CursorKind = 'keys' | 'hash' | 'set' | 'zset';
 export interface CursorPosition {
   kind: CursorKind;
   last: Uint8Array;
+  /** Rank of the element after `last` when issued; read only by the seeded bug scan-skips-after-delete. */
+  nextRank: number;
 }
 
 export type ParsedCursor = { start: true } | { start: false; position: CursorPosition } | { start: false; rank: number };
@@ -40,10 +42,10 @@ export class ScanCursors {
   }
 
   /** Issues the cursor for a call that stopped after `last`. */
-  issue(kind: CursorKind, last: Uint8Array): string {
+  issue(kind: CursorKind, last: Uint8Array, nextRank: number): string {
     const id = this.nextId;
     this.nextId = this.nextId === UINT64_MAX ? 1n : this.nextId + 1n;
-    this.positions.set(id, { kind, last });
+    this.positions.set(id, { kind, last, nextRank });
     if (this.positions.size > this.capacity) {
       const oldest = this.positions.keys().next().value as bigint;
       this.positions.delete(oldest);
