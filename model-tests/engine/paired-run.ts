@@ -261,8 +261,7 @@ export class PairedRun {
 
   /** The keyspace node the engine's dump is in the middle of writing, or null. */
   keyInProgressNode(): BlockIndex | null {
-    const dumper = this.engine.dumper as unknown as { current: { node: BlockIndex } | null } | null;
-    return dumper?.current?.node ?? null;
+    return this.engine.dumper?.inlineWalk?.currentNode ?? null;
   }
 
   private takeDumpStep(key: Key, label: string): void {

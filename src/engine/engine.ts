@@ -111,11 +111,27 @@ export class Engine {
   }
 
   check(): Violation[] {
+    this.enterTurn();
     return check(this.core);
   }
 
   assertCheck(): void {
+    this.enterTurn();
     assertCheck(this.core);
+  }
+
+  /**
+   * While a dump worker runs, the dataset is the writer's or the worker's in turns: every command
+   * takes the writer's turn first (docs/snapshot.md, "Dump worker"). Costs a property read otherwise.
+   */
+  enterTurn(): void {
+    const turn = this.dumper?.turn;
+    if (turn !== undefined && turn.needed) turn.enter();
+  }
+
+  /** Gives the turn back before the current run of synchronous work ends (a caller that waits synchronously). */
+  leaveTurn(): void {
+    this.dumper?.turn.leave();
   }
 
   /** Drops what is left of the current command's block reservation (tests call it between commands). */
@@ -235,4 +251,22 @@ export class Engine {
 
   /** Removes expired keys met while examining up to `budget` keys (call it from a timer). */
   activeExpireStep(budget: number): ActiveExpireResult { return this.activeExpire.step(this.core, budget); }
+}
+
+/** Engine methods that are not commands on the dataset (everything else takes the writer's turn). */
+const NOT_COMMANDS = new Set(['constructor', 'dumpBegin', 'dumpStep', 'dumpAbort', 'dumpCounters', 'lazyFreeCounters', 'requireDumper', 'check', 'assertCheck', 'enterTurn', 'leaveTurn', 'endCommand', 'memoryUsage']);
+
+// Every command enters the writer's turn before it touches the dataset: one place, so that a command
+// added later cannot forget it. With no dump worker the wrapper costs one property read.
+for (const name of Object.getOwnPropertyNames(Engine.prototype)) {
+  const descriptor = Object.getOwnPropertyDescriptor(Engine.prototype, name)!;
+  if (NOT_COMMANDS.has(name) || typeof descriptor.value !== 'function') continue;
+  const command = descriptor.value as (this: Engine, ...args: unknown[]) => unknown;
+  Object.defineProperty(Engine.prototype, name, {
+    ...descriptor,
+    value: function (this: Engine, ...args: unknown[]): unknown {
+      this.enterTurn();
+      return command.apply(this, args);
+    },
+  });
 }
