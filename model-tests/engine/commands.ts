@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { dirty, todo } from '../../src/model/derived.ts';
 import type { Key, Val } from '../../src/model/types.ts';
 import { observe, type ObserveOptions } from './observe.ts';
-import { Divergence, hashField, keyBytes, keyDb, type PairedRun } from './paired-run.ts';
+import { Divergence, hashField, keyBytes, keyDb, modelKey, type PairedRun } from './paired-run.ts';
 
 type Cmd = fc.Command<PairedRun, PairedRun>;
 const blocksOf = (run: Readonly<PairedRun>, key: Key) => run.model.ks.get(key)!.length;
@@ -181,6 +181,43 @@ export class DumpAbortCommand extends PairedCommand {
 const nextKeyToDump = (run: PairedRun): Key | undefined => dirty(run.model)[0] ?? todo(run.model)[0];
 
 /**
+ * Not a spec action: one whole SCAN iteration of a database with a small COUNT, deleting between calls
+ * (where `deletes` says so) a key the iteration has already returned, through DelCommand so that the
+ * model deletes it too. Checks Redis's guarantee, which a cursor that resumes by rank breaks: every
+ * key present for the whole iteration is returned, and no key returned was absent for all of it.
+ */
+export class ScanCommand extends PairedCommand {
+  constructor(readonly db: number, readonly count: number, readonly deletes: readonly boolean[]) { super(); }
+  check(run: Readonly<PairedRun>) { return run.keys.some((key) => keyDb(key) === this.db && blocksOf(run, key) > 0); }
+  exec(run: PairedRun) {
+    const present = (key: Key) => blocksOf(run, key) > 0;
+    const everPresent = new Set(run.keys.filter((key) => keyDb(key) === this.db && present(key)));
+    const presentThroughout = new Set(everPresent);
+    const returned = new Set<Key>();
+    const callBound = 2 * run.keys.length + 4; // COUNT >= 1 and keys only leave: one call per key and the last
+    let cursor = '0';
+    for (let calls = 0; cursor !== '0' || calls === 0; calls++) {
+      if (calls > callBound) throw new Divergence(`${this.toString()}: the iteration did not end within ${callBound} calls`);
+      run.engineCommands++;
+      const reply = run.engine.scan(this.db, cursor, { count: this.count });
+      run.engine.endCommand();
+      for (const bytes of reply.elements) returned.add(modelKey(this.db, bytes));
+      cursor = reply.cursor;
+      const victim = [...returned].find(present);
+      if (cursor === '0' || !this.deletes[calls % this.deletes.length] || victim === undefined) continue;
+      new DelCommand(victim).exec(run);
+      presentThroughout.delete(victim);
+    }
+    const missed = [...presentThroughout].filter((key) => !returned.has(key));
+    const strays = [...returned].filter((key) => !everPresent.has(key));
+    if (missed.length > 0 || strays.length > 0) {
+      throw new Divergence(`${this.toString()}: SCAN returned [${[...returned].join(',')}]; missed ${missed.join(',') || 'none'} (present throughout), returned ${strays.join(',') || 'none'} never present`);
+    }
+  }
+  override toString() { return `Scan(db ${this.db},count ${this.count},deletes ${this.deletes.map(Number).join('')})`; }
+}
+
+/**
  * AllocFail: SET of a value bigger than the engine's memory limit must fail with out-of-memory and
  * change nothing, and only after lazy free has been helped (NoFalseOOM, checked in PairedRun.step).
  * DEVIATION: the model's blocks are a generous pool, so the model's AllocFail is never enabled; the
@@ -207,12 +244,15 @@ export interface CommandWeights {
   readonly dump: number;
   readonly free: number;
   readonly allocFail: number;
+  /** ScanCommand: not a spec action, so absent (0) unless a profile asks for it. */
+  readonly scan?: number;
 }
 
 /** Weighted so that dumps run with copies held, values grow to MaxLen and get written partially, and unlinks and flushes meet dumps. */
 export function commandArb(keys: readonly Key[], vals: readonly Val[], maxLen: number, weights: CommandWeights): fc.Arbitrary<Cmd> {
   const key = fc.constantFrom(...keys);
   const val = fc.constantFrom(...vals);
+  const dbs = [...new Set(keys.map(keyDb))];
   const w = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, arbitrary });
   return fc.oneof(...[
     w(3 * weights.write, fc.tuple(key, val).map(([k, v]) => new SetCommand(k, v))),
@@ -228,5 +268,6 @@ export function commandArb(keys: readonly Key[], vals: readonly Val[], maxLen: n
     w(weights.dump, fc.constant(new DumpEndCommand())),
     w(weights.dump > 0 ? 1 : 0, fc.constant(new DumpAbortCommand())),
     w(weights.allocFail, key.map((k) => new AllocFailCommand(k))),
+    w(weights.scan ?? 0, fc.tuple(fc.constantFrom(...dbs), fc.integer({ min: 1, max: 2 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 4 })).map(([db, count, deletes]) => new ScanCommand(db, count, deletes))),
   ].filter((entry) => entry.weight > 0));
 }
