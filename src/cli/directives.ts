@@ -29,6 +29,7 @@ export const directives = {
   'sabre-block-size': { runtime: false },
   'sabre-on-bad-rdb': { runtime: true },
   'sabre-dump-step-blocks': { runtime: true },
+  'sabre-dump-worker': { runtime: true },
   'sabre-lazyfree-worker': { runtime: false },
   'sabre-logic-worker': { runtime: false },
 } as const;
@@ -148,6 +149,7 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
       settings.dumpStepBlocks = integerIn(single(lower, args), 1, 1 << 24, 'sabre-dump-step-blocks');
     })
     .with('sabre-lazyfree-worker', () => { settings.lazyfreeWorker = yesNo(single(lower, args), 'sabre-lazyfree-worker'); })
+    .with('sabre-dump-worker', () => { settings.dumpWorker = yesNo(single(lower, args), 'sabre-dump-worker'); })
     .with('sabre-logic-worker', () => { settings.logicWorker = yesNo(single(lower, args), 'sabre-logic-worker'); })
     .exhaustive();
 }
@@ -171,6 +173,7 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('sabre-on-bad-rdb', () => settings.onBadRdb)
     .with('sabre-dump-step-blocks', () => String(settings.dumpStepBlocks))
     .with('sabre-lazyfree-worker', () => (settings.lazyfreeWorker ? 'yes' : 'no'))
+    .with('sabre-dump-worker', () => (settings.dumpWorker ? 'yes' : 'no'))
     .with('sabre-logic-worker', () => (settings.logicWorker ? 'yes' : 'no'))
     .exhaustive();
 }

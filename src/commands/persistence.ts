@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineOptions } from '../engine/engine.ts';
 import { dumpToFile, loadRdbFile, type DumpFileResult } from '../engine/snapshot/dump-file.ts';
+import { dumpOnWorker } from '../engine/workers/dump-thread.ts';
 import { saveRdbAtomically } from '../rdb/index.ts';
 import type { EngineHost, Stats } from './context.ts';
 import { encodeDatasetRdb } from './rdb-dataset.ts';
@@ -77,8 +78,10 @@ export class Persistence {
     const target = this.rdbPath();
     mkdirSync(path.dirname(target), { recursive: true });
     const startedAtMs = Date.now();
-    // dumpToFile runs DumpBegin before its first await: the snapshot is the dataset at this call.
-    const dumping = dumpToFile(this.host.engine, target, { stepBlocks: this.settings.dumpStepBlocks });
+    // Both run DumpBegin before they return: the snapshot is the dataset at this call.
+    const dumping = this.settings.dumpWorker
+      ? dumpOnWorker(this.host.engine, target, { compress: this.settings.rdbcompression }).done
+      : dumpToFile(this.host.engine, target, { stepBlocks: this.settings.dumpStepBlocks, compress: this.settings.rdbcompression });
     const done = this.track('bgsave', startedAtMs, async () => {
       this.lastDump = await dumping;
     });

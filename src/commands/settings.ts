@@ -33,6 +33,8 @@ export interface Settings {
   lazyfreeWorker: boolean;
   /** sabre-dump-step-blocks: blocks a BGSAVE dump step reads before commands run again. */
   dumpStepBlocks: number;
+  /** sabre-dump-worker: BGSAVE walks the snapshot and writes the file on a worker thread (else between commands). */
+  dumpWorker: boolean;
   /** Milliseconds between active-expiry steps (hz 10 as Redis). */
   activeExpireIntervalMs: number;
 }
@@ -54,6 +56,7 @@ export function defaultSettings(): Settings {
     onBadRdb: 'exit',
     rdbcompression: true,
     dumpStepBlocks: 512,
+    dumpWorker: true,
     lazyfreeWorker: true,
     logicWorker: false,
     activeExpireIntervalMs: 100,

@@ -13,3 +13,29 @@ export type FreerToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'stopped'; readonly freedBlocks: number }
   | { readonly type: 'failed'; readonly message: string };
+
+export interface DumpWorkerData {
+  readonly entry: string;
+  readonly sab: SharedArrayBuffer;
+  /** The writer -> worker inbox (src/engine/snapshot/record-ring.ts). */
+  readonly ringSab: SharedArrayBuffer;
+  /** [abortRequested]: set by the host to stop the dump (the worker aborts it and removes its file). */
+  readonly controlSab: SharedArrayBuffer;
+  readonly start: import('../snapshot/dump-walker.ts').WalkBegin;
+  readonly targetPath: string;
+  /** Blocks per DumpStep: the longest the writer may wait for the worker's turn. */
+  readonly stepBlocks: number;
+  /** performance.timeOrigin + performance.now() at DumpBegin, for the time to the first byte. */
+  readonly beganAtMs: number;
+  readonly engineBugs: readonly import('../bugs.ts').EngineBug[];
+  /** Test hook: die (process.exit inside a step, holding the turn) at this step. */
+  readonly crashAtStep?: number;
+  /** Test hook: fail writes once this many bytes were written (a full disk). */
+  readonly failWriteAfterBytes?: number;
+}
+
+export type DumpWorkerToHost =
+  /** Objects the walk gave back, as [kind, block] pairs (src/engine/snapshot/dump-inbox.ts Release). */
+  | { readonly type: 'release'; readonly records: readonly number[] }
+  | { readonly type: 'done'; readonly bytesWritten: number; readonly firstByteMs: number }
+  | { readonly type: 'failed'; readonly message: string };
