@@ -1,7 +1,8 @@
 /**
  * The copy-on-write dump under a writer: N keys of 100-byte values, a writer overwriting random keys
- * as fast as it can while dumpToFile runs on the same thread (the dump steps between writer batches).
- *   npx tsx bench/dump-1m.ts [keys=1000000] [copyBound=4096] [stepBlocks=512]
+ * as fast as it can while the dump runs: on a dump worker (mode `worker`, the walk in turns with the
+ * writer's batches), or inline with dumpToFile (mode `inline`, dump steps between writer batches).
+ *   npx tsx bench/dump-1m.ts [keys=1000000] [copyBound=4096] [stepBlocks=512 inline, 64 worker] [mode=worker]
  * Prints: writer p50/p99/max per SET with and without the dump, dump duration, MB/s, time to first
  * byte, and the peak extra memory the dump held (copies + blocks the writer let go of) as a
  * fraction of the dataset's blocks.
@@ -11,11 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Engine } from '../src/engine/engine.ts';
 import { dumpToFile } from '../src/engine/snapshot/dump-file.ts';
+import { dumpOnWorker, prewarmDumpWorker } from '../src/engine/workers/dump-thread.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const keys = Number(process.argv[2] ?? 1_000_000);
 const copyBound = Number(process.argv[3] ?? 4096);
-const stepBlocks = Number(process.argv[4] ?? 512);
+const mode = process.argv[5] ?? 'worker';
+if (mode !== 'worker' && mode !== 'inline') throw new Error(`mode must be worker or inline, got ${mode}`);
+const stepBlocks = Number(process.argv[4] ?? (mode === 'worker' ? 64 : 512));
 const BATCH = 64; // SETs between two turns of the event loop (a server would answer a pipeline like this)
 const encoder = new TextEncoder();
 const keyBytes = Array.from({ length: keys }, (_, i) => encoder.encode(`key:${String(i).padStart(10, '0')}`));
@@ -49,12 +53,13 @@ async function writerLoop(stopWhen: () => boolean, maxOps: number): Promise<Floa
   return Float64Array.from(latencies).sort();
 }
 
+if (mode === 'worker') await prewarmDumpWorker(); // as the server does at start: the thread is up before BGSAVE
 const dir = await mkdtemp(path.join(tmpdir(), 'sabre-bench-'));
 try {
   // Without a dump: the same loop for the same number of writes the dump run made (measured after).
   const target = path.join(dir, 'dump.rdb');
   const dumpStarted = performance.now();
-  const dumping = dumpToFile(engine, target, { stepBlocks });
+  const dumping = mode === 'worker' ? dumpOnWorker(engine, target, { stepBlocks }).done : dumpToFile(engine, target, { stepBlocks });
   const withDump = await writerLoop(() => !engine.dumping, Infinity);
   const result = await dumping;
   const dumpMs = performance.now() - dumpStarted;
@@ -62,7 +67,7 @@ try {
   const without = await writerLoop(() => false, withDump.length);
   const row = (name: string, sorted: Float64Array): string =>
     `| ${name} | ${sorted.length} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} | ${sorted[sorted.length - 1]!.toFixed(0)} |`;
-  console.log(`keys ${keys}, 100-byte values, dataset ${datasetBlocks} blocks of ${engine.memoryUsage().blockSizeBytes} B, copyBound ${copyBound}, stepBlocks ${stepBlocks}`);
+  console.log(`keys ${keys}, 100-byte values, dataset ${datasetBlocks} blocks of ${engine.memoryUsage().blockSizeBytes} B, copyBound ${copyBound}, stepBlocks ${stepBlocks}, dump ${mode}`);
   console.log('| writer | SETs | p50 µs | p99 µs | max µs |');
   console.log('|---|---|---|---|---|');
   console.log(row('during dump', withDump));

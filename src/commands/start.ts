@@ -1,3 +1,4 @@
+import { prewarmDumpWorker } from '../engine/workers/dump-thread.ts';
 import { mkdir } from 'node:fs/promises';
 import { BLOCKS_PER_GROUP, META_BYTES_PER_BLOCK } from '../engine/arena.ts';
 import type { EngineOptions } from '../engine/engine.ts';
@@ -169,6 +170,8 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   settings.port = server.port;
 
   freer = await startFreer(() => context.host.engine, { worker: settings.lazyfreeWorker, log });
+  // The dump worker is booted now, so that a BGSAVE's first bytes need not wait for a thread to load.
+  if (settings.dumpWorker) await prewarmDumpWorker();
   context.freerKind = () => freer?.kind ?? 'inline';
   persistence.startRuleTimer((error) => log(`Background save failed: ${error instanceof Error ? error.message : String(error)}`));
   const expireTimer = setInterval(() => {

@@ -1,5 +1,10 @@
 import { D, TURN_FREE, TURN_WALKER, TURN_WRITER } from './dump-state.ts';
 
+/** D.writerWaiting: the writer wants the turn back (the worker must not take it) ... */
+export const WRITER_WAITS_FOR_TURN = 1;
+/** ... or the writer gave the turn up until the worker makes room (take it, write a key, give it back). */
+export const WRITER_WAITS_FOR_WALKER = 2;
+
 /** Spins before sleeping: a dump worker's step is a few microseconds, a sleep and wake-up far more. */
 const SPINS_BEFORE_SLEEP = 2000;
 /** A dump worker that holds the turn this long has died or hung: the writer takes the turn back. */
@@ -41,6 +46,8 @@ export class WriterTurn {
    */
   waitFor(done: () => boolean): boolean {
     const wasHeld = this.held;
+    // The worker takes the turn, and gives it back after the key it is on: the writer waits for little.
+    Atomics.store(this.i32(), D.writerWaiting, WRITER_WAITS_FOR_WALKER);
     if (wasHeld) {
       this.held = false;
       const i32 = this.i32();
@@ -63,6 +70,7 @@ export class WriterTurn {
         break;
       }
     }
+    Atomics.store(this.i32(), D.writerWaiting, 0);
     if (stalled) this.onStall();
     if (wasHeld) {
       this.acquire();
@@ -79,7 +87,7 @@ export class WriterTurn {
 
   private acquire(): void {
     const i32 = this.i32();
-    Atomics.store(i32, D.writerWaiting, 1);
+    Atomics.store(i32, D.writerWaiting, WRITER_WAITS_FOR_TURN);
     const started = Date.now();
     let spins = 0;
     while (Atomics.compareExchange(i32, D.turn, TURN_FREE, TURN_WRITER) !== TURN_FREE) {
@@ -97,7 +105,7 @@ export class WriterTurn {
 
 /** The dump worker's side: takes the turn only when it is free and the writer is not waiting for it. */
 export function walkerTryTurn(i32: Int32Array): boolean {
-  if (Atomics.load(i32, D.writerWaiting) !== 0) return false;
+  if (Atomics.load(i32, D.writerWaiting) === WRITER_WAITS_FOR_TURN) return false;
   return Atomics.compareExchange(i32, D.turn, TURN_FREE, TURN_WALKER) === TURN_FREE;
 }
 

@@ -136,14 +136,19 @@ export class DumpWalker implements DumpInbox {
 
   // ---- spec: CowDump.tla DumpStep / DumpEnd ----------------------------------------------------
 
-  /** Reads about `budgetBlocks` blocks of the snapshot; ends the dump when nothing is left. Returns true while it runs. */
-  dumpStep(budgetBlocks: number): boolean {
+  /**
+   * Reads about `budgetBlocks` blocks of the snapshot; ends the dump when nothing is left. Returns true
+   * while it runs. `yieldWhen` is asked between keys (and between parts of a big one): a dump worker
+   * stops its step early when the writer waits for the turn, so a command waits for one key at most.
+   */
+  dumpStep(budgetBlocks: number, yieldWhen: (() => boolean) | null = null): boolean {
     assert(!this.stepping, 'DumpStep re-entered');
     this.stepping = true;
     this.liveRank = -1;
     try {
       let budget = budgetBlocks;
       while (this.running && budget > 0) {
+        if (yieldWhen !== null && budget < budgetBlocks && yieldWhen()) break;
         if (this.current !== null) {
           budget -= Math.max(1, this.current.cursor.advance(budget));
           if (this.current.cursor.done) this.finishKey();

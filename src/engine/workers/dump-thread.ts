@@ -10,6 +10,45 @@ import { RecordRing } from '../snapshot/record-ring.ts';
 import { tempPathFor } from '../../rdb/file.ts';
 import type { DumpWorkerData, DumpWorkerToHost } from './messages.ts';
 
+interface WorkerSlot {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  exitCode: number | null;
+}
+
+/** One worker booted ahead of the next dump (a worker thread takes a few hundred ms to load the code). */
+let warm: WorkerSlot | null = null;
+let keepWarm = false;
+
+function spawnWorker(): WorkerSlot {
+  const worker = new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData: { entry: new URL('./dump-worker.ts', import.meta.url).href } });
+  // Idle, it must not keep the process alive; dumpOnWorker refs it while it dumps.
+  worker.unref();
+  const slot: WorkerSlot = { worker, ready: new Promise((resolve) => worker.once('message', () => resolve())), exitCode: null };
+  worker.once('exit', (code) => {
+    slot.exitCode = code;
+    if (warm === slot) warm = null;
+  });
+  worker.on('error', () => undefined); // reported through 'exit' to the dump that owns it
+  return slot;
+}
+
+function takeWorker(): WorkerSlot {
+  const slot = warm ?? spawnWorker();
+  warm = null;
+  return slot;
+}
+
+/**
+ * Keeps one dump worker started ahead of time from now on, so that a BGSAVE's first bytes do not wait
+ * for a thread to load its code; resolves once it is up.
+ */
+export function prewarmDumpWorker(): Promise<void> {
+  keepWarm = true;
+  warm ??= spawnWorker();
+  return warm.ready;
+}
+
 export interface WorkerDumpOptions {
   /** Blocks per DumpStep on the worker: the longest a command waits for the worker's turn. Default 64. */
   stepBlocks?: number;
@@ -47,8 +86,7 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
   // The inbox is full: let the worker run until it has read some of it.
   const inbox = new RingInbox(ring, () => dumper.turn.waitFor(() => ring.length < ring.capacity || Atomics.load(i32(), D.active) === 0));
   const start = dumper.beginForWorker(() => ({ inbox }), options.minChunkBytes ?? 256 * 1024, options.compress ?? true);
-  const workerData: DumpWorkerData = {
-    entry: new URL('./dump-worker.ts', import.meta.url).href,
+  const data: DumpWorkerData = {
     sab: engine.sharedBuffer, ringSab: ring.sab, controlSab, start, targetPath,
     stepBlocks: options.stepBlocks ?? 64,
     beganAtMs: performance.timeOrigin + performance.now(),
@@ -56,7 +94,10 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
     ...(options.crashAtStep !== undefined ? { crashAtStep: options.crashAtStep } : {}),
     ...(options.failWriteAfterBytes !== undefined ? { failWriteAfterBytes: options.failWriteAfterBytes } : {}),
   };
-  const worker = new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData });
+  const slot = takeWorker();
+  const worker = slot.worker;
+  worker.ref();
+  worker.postMessage({ type: 'start', data });
   const done = new Promise<DumpFileResult>((resolve, reject) => {
     let finished = false;
     let crash: string | null = null;
@@ -64,6 +105,7 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
     const finish = (outcome: { ok: true; bytesWritten: number; firstByteMs: number } | { ok: false; message: string }): void => {
       if (finished) return;
       finished = true;
+      if (keepWarm && warm === null) warm = spawnWorker();
       const counters = dumper.counters();
       const left = dumper.recoverFromWorker();
       if (outcome.ok) {
@@ -91,7 +133,9 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
     worker.on('error', (error) => {
       crash = `dump worker crashed: ${error.message}`;
     });
-    worker.on('exit', (code) => finish({ ok: false, message: crash ?? `dump worker exited with code ${code}` }));
+    const onExit = (code: number): void => finish({ ok: false, message: crash ?? `dump worker exited with code ${code}` });
+    if (slot.exitCode !== null) onExit(slot.exitCode);
+    else worker.on('exit', onExit);
   });
   done.catch(() => undefined);
   return {

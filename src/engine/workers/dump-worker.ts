@@ -1,11 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
-import { parentPort, workerData } from 'node:worker_threads';
+import { once } from 'node:events';
+import { parentPort } from 'node:worker_threads';
 import { Arena, H } from '../arena.ts';
 import { setEngineBugs } from '../bugs.ts';
 import { Keyspace } from '../keyspace.ts';
 import { drainInbox, ReleaseBatch } from '../snapshot/dump-inbox.ts';
 import { D, TURN_WRITER } from '../snapshot/dump-state.ts';
-import { walkerLeaveTurn, walkerTryTurn } from '../snapshot/dump-turn.ts';
+import { walkerLeaveTurn, walkerTryTurn, WRITER_WAITS_FOR_TURN } from '../snapshot/dump-turn.ts';
 import { DumpWalker } from '../snapshot/dump-walker.ts';
 import { RecordRing } from '../snapshot/record-ring.ts';
 import { BlockStore } from '../store.ts';
@@ -18,7 +19,10 @@ import type { DumpWorkerData, DumpWorkerToHost } from './messages.ts';
  * RDB bytes to a temporary file while the writer goes on (src/rdb/file.ts: fsync, then rename).
  * Everything the writer did since the last step arrives through the inbox ring first.
  */
-const data = workerData as DumpWorkerData;
+// A worker may be started ahead of its dump (dump-thread.ts keeps one warm): the dump comes in a message.
+parentPort!.postMessage({ type: 'ready' } satisfies DumpWorkerToHost);
+const [start] = (await once(parentPort!, 'message')) as [{ type: 'start'; data: DumpWorkerData }];
+const data = start.data;
 const post = (message: DumpWorkerToHost): void => parentPort!.postMessage(message);
 setEngineBugs(data.engineBugs);
 const store = new BlockStore(Arena.attach(data.sab));
@@ -35,6 +39,8 @@ function abandoned(): boolean {
   return Atomics.load(store.arena.i32, D.abandoned) !== 0 || Atomics.load(store.arena.u32, H.dumpEpoch) !== data.start.epoch;
 }
 
+const writerWaits = (): boolean => Atomics.load(store.arena.i32, D.writerWaiting) !== 0;
+
 /** One DumpStep in the walker's turn; false when the turn was not to be had yet. */
 function stepInTurn(): boolean {
   const i32 = store.arena.i32;
@@ -44,7 +50,7 @@ function stepInTurn(): boolean {
     drainInbox(ring, walker);
     Atomics.add(store.arena.i32, D.walkerSteps, 1);
     if (data.crashAtStep !== undefined && ++steps >= data.crashAtStep) process.exit(70); // simulated crash, turn held
-    walker.dumpStep(data.stepBlocks);
+    walker.dumpStep(data.stepBlocks, writerWaits);
   } finally {
     walkerLeaveTurn(store.arena.i32);
   }
@@ -53,9 +59,16 @@ function stepInTurn(): boolean {
   return true;
 }
 
+/**
+ * The writer gives the turn back between runs of commands for a few microseconds at a time; a worker
+ * asleep would wake too late for most of those windows (a wake-up takes tens of microseconds), so it
+ * spins for a while on the turn word before it sleeps.
+ */
+const SPINS_BEFORE_SLEEP = 200_000;
+
 function waitForTurn(): void {
   const i32 = store.arena.i32;
-  for (let spins = 0; spins < 200; spins++) if (Atomics.load(i32, D.turn) === 0 && Atomics.load(i32, D.writerWaiting) === 0) return;
+  for (let spins = 0; spins < SPINS_BEFORE_SLEEP; spins++) if (Atomics.load(i32, D.turn) === 0 && Atomics.load(i32, D.writerWaiting) !== WRITER_WAITS_FOR_TURN) return;
   Atomics.wait(i32, D.turn, TURN_WRITER, 1);
 }
 

@@ -15,7 +15,6 @@ export type FreerToHost =
   | { readonly type: 'failed'; readonly message: string };
 
 export interface DumpWorkerData {
-  readonly entry: string;
   readonly sab: SharedArrayBuffer;
   /** The writer -> worker inbox (src/engine/snapshot/record-ring.ts). */
   readonly ringSab: SharedArrayBuffer;
@@ -35,6 +34,8 @@ export interface DumpWorkerData {
 }
 
 export type DumpWorkerToHost =
+  /** Loaded and waiting for its dump. */
+  | { readonly type: 'ready' }
   /** Objects the walk gave back, as [kind, block] pairs (src/engine/snapshot/dump-inbox.ts Release). */
   | { readonly type: 'release'; readonly records: readonly number[] }
   | { readonly type: 'done'; readonly bytesWritten: number; readonly firstByteMs: number }
