@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { dumpToFile } from '../../src/engine/snapshot/dump-file.ts';
 import { readRdbFile } from '../../src/rdb/index.ts';
+import { dumpOnWorker } from '../../src/engine/workers/dump-thread.ts';
 import { FreerWorker } from '../../src/engine/workers/freer.ts';
 import { type Profile, modelConfigFor } from './campaign.ts';
 import { commandArb, setObserveOptions } from './commands.ts';
@@ -73,15 +74,17 @@ export async function runThreadSeed(seed: number, profile: Profile = THREAD_PROF
 
 
 /**
- * BGSAVE as the server runs it: dumpToFile (src/engine/snapshot/dump-file.ts) steps the dump between
- * turns of the event loop and streams it to a real file, while this loop writes, with the lazy freer
- * on its worker. The dump's events arrive between commands and are mirrored before the next one; the
- * file, once saved, must hold the model's `out` in order, which equals its snapshot.
+ * BGSAVE as the server runs it, while this loop writes with the lazy freer on its worker: `inline`,
+ * dumpToFile (src/engine/snapshot/dump-file.ts) steps the dump between turns of the event loop;
+ * `worker`, dumpOnWorker (src/engine/workers/dump-thread.ts) walks it on the dump worker in turns with
+ * the commands, and its DumpStep events reach the tracer in their true order among the commands. The
+ * events are mirrored before the next command; the file, once saved, must hold the model's `out` in
+ * order, which equals its snapshot.
  */
-export async function runBackgroundDumpSeed(seed: number, directory: string): Promise<{ commands: number; dumps: number; keysDumped: number }> {
-  const run = new PairedRun({ model: modelConfigFor(THREAD_PROFILE, 3), blockSizeBytes: THREAD_PROFILE.blockSizeBytes, keepTrace: false });
-  const writes = { ...THREAD_PROFILE.weights, dump: 0, free: 0 };
-  const commands = fc.sample(fc.commands([commandArb(THREAD_PROFILE.keys, THREAD_PROFILE.vals, THREAD_PROFILE.maxLen, writes)], { maxCommands: THREAD_PROFILE.maxCommands, size: 'max' }), { seed, numRuns: 1 })[0]!;
+export async function runBackgroundDumpSeed(seed: number, directory: string, dumper: 'inline' | 'worker' = 'inline', profile: Profile = THREAD_PROFILE, keepTrace = false): Promise<{ commands: number; dumps: number; keysDumped: number; run: PairedRun }> {
+  const run = new PairedRun({ model: modelConfigFor(profile, profile.copyBounds[0]!), engineCopyBound: profile.copyBounds[0]!, blockSizeBytes: profile.blockSizeBytes, keepTrace });
+  const writes = { ...profile.weights, dump: 0, free: 0 };
+  const commands = fc.sample(fc.commands([commandArb(profile.keys, profile.vals, profile.maxLen, writes)], { maxCommands: profile.maxCommands, size: 'max' }), { seed, numRuns: 1 })[0]!;
   const freer = await FreerWorker.start(run.engine, { budgetBlocks: 4 });
   let executed = 0;
   let dumps = 0;
@@ -91,7 +94,7 @@ export async function runBackgroundDumpSeed(seed: number, directory: string): Pr
     await dump;
     dump = null;
     run.mirrorBackground('dump-file');
-    if (run.model.dumping) throw new Divergence(`seed ${seed}: dumpToFile returned, the model's dump has not ended`);
+    if (run.model.dumping) throw new Divergence(`seed ${seed}: the ${dumper} dump returned, the model's dump has not ended`);
     const file = await readRdbFile(join(directory, `seed-${seed}.rdb`));
     const written = file.entries.map((e) => [modelKey(e.dbIndex, e.key), e.value.type === 'string' ? run.codec.decode(e.value.bytes) : e.value.type]);
     const expected = run.model.out.map(([key, vals]) => [key, vals]);
@@ -103,7 +106,8 @@ export async function runBackgroundDumpSeed(seed: number, directory: string): Pr
     for (const command of commands) {
       if (dump === null && executed % 30 === 5) {
         dumps++;
-        dump = dumpToFile(run.engine, join(directory, `seed-${seed}.rdb`), { stepBlocks: 3, minChunkBytes: 256 });
+        const target = join(directory, `seed-${seed}.rdb`);
+        dump = dumper === 'worker' ? dumpOnWorker(run.engine, target, { stepBlocks: 3, minChunkBytes: 256 }).done : dumpToFile(run.engine, target, { stepBlocks: 3, minChunkBytes: 256 });
         dump.catch(() => undefined); // awaited in finishDump; a divergence thrown before must not leave it unhandled
         run.mirrorBackground('DumpBegin (dump-file)');
       }
@@ -120,5 +124,5 @@ export async function runBackgroundDumpSeed(seed: number, directory: string): Pr
     await freer.stop();
   }
   if (freer.failure !== null) throw freer.failure;
-  return { commands: executed, dumps, keysDumped };
+  return { commands: executed, dumps, keysDumped, run };
 }

@@ -5,7 +5,7 @@
  * far are compared (check() would race the worker's queue walk); at each quiescent point (the worker
  * idle, its queue empty) check() and the block counts too, and at each DumpEnd the decoded file must
  * equal the model's snapshot for that dump. SABRE_THREAD_SEEDS scales the seeds.
- * There is no dump worker yet: the dump runs inline here (docs/model-based-tests.md).
+ * The BGSAVE variants run the dump inline between turns of the event loop, or on the dump worker.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,29 @@ describe('engine vs model, BGSAVE to a file while writing, lazy freer on its wor
       }
     }
     console.log(`background dump: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${totals.commands} commands, ${totals.dumps} files saved, ${totals.keysDumped} keys compared`);
+  });
+});
+
+describe('engine vs model, BGSAVE on the dump worker while writing, lazy freer on its worker', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'sabre-mbt-worker-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it(`saves files holding the model's snapshot, its DumpSteps in the model's order (${SEEDS} seeds)`, async () => {
+    const totals = { commands: 0, dumps: 0, keysDumped: 0, steps: 0 };
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+      try {
+        const figures = await runBackgroundDumpSeed(seed, directory, 'worker');
+        totals.commands += figures.commands;
+        totals.dumps += figures.dumps;
+        totals.keysDumped += figures.keysDumped;
+        totals.steps += figures.run.actionCounts.DumpStep ?? 0;
+      } catch (error) {
+        console.error(`REPLAY: ${threadReplayLine(seed).replace('thread.test.ts', "thread.test.ts -t 'dump worker'")}`);
+        throw error;
+      }
+    }
+    console.log(`dump worker: seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}, ${totals.commands} commands, ${totals.dumps} files saved, ${totals.keysDumped} keys compared, ${totals.steps} model DumpSteps from the worker's trace`);
+    expect(totals.keysDumped).toBeGreaterThan(0);
   });
 });
 

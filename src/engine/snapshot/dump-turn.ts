@@ -20,6 +20,8 @@ export const WALKER_STALL_MS = 2000;
 export class WriterTurn {
   needed = false;
   held = false;
+  /** Runs each time the writer gets the turn (a traced worker dump hands over its events here). */
+  onAcquire: (() => void) | null = null;
   private readonly leaveLater = (): void => this.leave();
 
   /** `onStall` runs when the worker held the turn past WALKER_STALL_MS; it must make the turn free. */
@@ -100,6 +102,7 @@ export class WriterTurn {
       }
     }
     Atomics.store(i32, D.writerWaiting, 0);
+    this.onAcquire?.();
   }
 }
 

@@ -55,7 +55,8 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
   private core!: Core;
   private lazyFree!: DetachedReleaser;
   private readonly copyBound: number;
-  private readonly tracer: Tracer | null;
+  /** The engine's tracer: a worker dump's DumpBegin/DumpStep/DumpEnd events are handed to it too. */
+  readonly tracer: Tracer | null;
   /** The writer's view of the snapshot marks: needsCopy, copy, hold. */
   private readonly blocks: SnapshotBlocks;
   /** True from DumpBegin until this side saw the dump end (the walk also clears D.active). */
@@ -89,6 +90,11 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
   /** While a dump runs, and for a worker dump until its file is complete and everything was given back. */
   get dumping(): boolean {
     return this.active || this.workerWalk !== null;
+  }
+
+  /** The snapshot is still being read (the spec's `dumping`); a worker dump may then still be finishing its file. */
+  get snapshotActive(): boolean {
+    return this.active;
   }
 
   private get active(): boolean {
@@ -129,6 +135,7 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
     this.workerWalk = walk(start);
     this.inbox = this.workerWalk.inbox;
     this.turn.needed = true;
+    this.tracer?.({ action: 'DumpBegin', epoch: start.epoch });
     return start;
   }
 

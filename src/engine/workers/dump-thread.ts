@@ -7,6 +7,7 @@ import { applyReleases, RingInbox } from '../snapshot/dump-inbox.ts';
 import { D } from '../snapshot/dump-state.ts';
 import { DumpFailedError, type DumpFileResult } from '../snapshot/dump-file.ts';
 import { RecordRing } from '../snapshot/record-ring.ts';
+import { drainWalkTrace } from '../snapshot/walk-trace.ts';
 import { tempPathFor } from '../../rdb/file.ts';
 import type { DumpWorkerData, DumpWorkerToHost } from './messages.ts';
 
@@ -85,9 +86,15 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
   const i32 = (): Int32Array => engine.store.arena.i32;
   // The inbox is full: let the worker run until it has read some of it.
   const inbox = new RingInbox(ring, () => dumper.turn.waitFor(() => ring.length < ring.capacity || Atomics.load(i32(), D.active) === 0));
+  // A traced engine gets the walk's events in order: read from a ring each time the writer takes the turn.
+  const traceRing = dumper.tracer !== null ? RecordRing.create(1 << 16) : null;
+  const drainTrace = (): void => {
+    if (traceRing !== null) drainWalkTrace(traceRing, dumper.tracer!);
+  };
+  dumper.turn.onAcquire = traceRing !== null ? drainTrace : null;
   const start = dumper.beginForWorker(() => ({ inbox }), options.minChunkBytes ?? 256 * 1024, options.compress ?? true);
   const data: DumpWorkerData = {
-    sab: engine.sharedBuffer, ringSab: ring.sab, controlSab, start, targetPath,
+    sab: engine.sharedBuffer, ringSab: ring.sab, controlSab, traceRingSab: traceRing?.sab ?? null, start, targetPath,
     stepBlocks: options.stepBlocks ?? 64,
     beganAtMs: performance.timeOrigin + performance.now(),
     engineBugs: enabledEngineBugs(),
@@ -107,6 +114,8 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
       finished = true;
       if (keepWarm && warm === null) warm = spawnWorker();
       const counters = dumper.counters();
+      drainTrace();
+      dumper.turn.onAcquire = null;
       const left = dumper.recoverFromWorker();
       if (outcome.ok) {
         if (left.copies + left.heldBlocks + left.objects === 0) {

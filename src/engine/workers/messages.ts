@@ -18,6 +18,8 @@ export interface DumpWorkerData {
   readonly sab: SharedArrayBuffer;
   /** The writer -> worker inbox (src/engine/snapshot/record-ring.ts). */
   readonly ringSab: SharedArrayBuffer;
+  /** Worker -> writer ring of the walk's trace events, when the engine traces (src/engine/trace.ts). */
+  readonly traceRingSab: SharedArrayBuffer | null;
   /** [abortRequested]: set by the host to stop the dump (the worker aborts it and removes its file). */
   readonly controlSab: SharedArrayBuffer;
   readonly start: import('../snapshot/dump-walker.ts').WalkBegin;
