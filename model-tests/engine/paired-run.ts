@@ -97,8 +97,8 @@ export class PairedRun {
       copyBound: this.engineCopyBound,
       // Model LazyFreeThreshold counts chain blocks; the engine's estimate adds the value header.
       lazyFreeThresholdBlocks: model.lazyFreeThreshold + 1,
-      // The node of a written key may be freed right after the event: name its key now.
-      tracer: (event) => this.events.push(event.action === 'DumpStep' ? { ...event, dumpedKey: keyOfNode(event.node as BlockIndex) } : event),
+      // The engine names the key it wrote; the node must be the key's (its key chain may be freed right after).
+      tracer: (event) => this.events.push(event.action === 'DumpStep' ? { ...event, dumpedKey: dumpedKeyOf(event, keyOfNode) } : event),
     });
   }
 
@@ -167,6 +167,7 @@ export class PairedRun {
     if (this.model.freeList.length < this.config.model.maxLen + this.config.model.copyBound + 2) this.drainModelQueue();
     this.mirrorBackground(`before ${label}`);
     const lengthBefore = own !== null && 'key' in own ? this.model.ks.get(own.key)!.length : 0;
+    const copiesBefore = this.engine.dumper?.counters().copiesMade ?? 0;
     this.engineCommands++;
     let oom = false;
     try {
@@ -177,6 +178,7 @@ export class PairedRun {
     } finally {
       this.engine.endCommand();
     }
+    this.checkWriterEvents(own, lengthBefore, oom, label);
     for (const event of this.events) this.mirror(event, own, label);
     this.linearizeKeyInProgress(label);
     if (oom) {
@@ -186,9 +188,9 @@ export class PairedRun {
       if (lazy.pendingObjects + lazy.inProgress > 0) throw new Divergence(`${label}: out-of-memory while ${lazy.pendingObjects} objects were queued for lazy free (NoFalseOOM)`);
     } else if (own !== null) {
       this.take(own, label);
-      if (own.name === 'AppendBlock' && this.events.some((event) => event.action === 'WriteBlock') && todo(this.model).includes(own.key)) this.appendDirty.add(own.key);
+      if (own.name === 'AppendBlock' && this.copiesSince(copiesBefore) > 0 && todo(this.model).includes(own.key)) this.appendDirty.add(own.key);
     }
-    this.checkEngineCopies(own, label, lengthBefore, metadataCopies);
+    this.checkEngineCopies(own, label, lengthBefore, metadataCopies, this.copiesSince(copiesBefore));
     this.events.length = 0;
     this.refreshNodeKeys();
     if (this.engine.lazyFreeCounters().pendingObjects === 0) this.drainModelQueue();
@@ -201,8 +203,27 @@ export class PairedRun {
    * one chunk changes the value header (length, encoding) and one chain block; APPEND the header and
    * the last chain block's next link; SET over an existing key the keyspace entry (its value link).
    */
-  private checkEngineCopies(own: Action | null, label: string, lengthBefore: number, metadataCopies: number): void {
-    const copies = this.events.filter((event) => event.action === 'WriteBlock').length;
+  private copiesSince(copiesBefore: number): number {
+    const now = this.engine.dumper?.counters().copiesMade ?? 0;
+    return now >= copiesBefore ? now - copiesBefore : now; // a new dump began in between: its counter starts at 0
+  }
+
+  /**
+   * The engine's own trace names the writer's spec action of each command (docs/action-map.md): the
+   * same action on the same key. The list and hash profiles spell the model's Set as DEL + RPUSH/HSET
+   * to a new key, which the engine traces as Del (if the key was there) and Set.
+   */
+  private checkWriterEvents(own: Action | null, lengthBefore: number, oom: boolean, label: string): void {
+    const writes = this.events.filter((event) => WRITER_ACTIONS.has(event.action));
+    const traced = writes.map((event) => `${event.action}(${modelKey(Number(event.db), event.key as Uint8Array)})`);
+    let expected: string[] = [];
+    if (!oom && own !== null && 'key' in own && own.name !== 'Unlink') {
+      expected = own.name === 'Set' && (this.lists || this.hashes) && lengthBefore > 0 ? [`Del(${own.key})`, `Set(${own.key})`] : [`${own.name}(${own.key})`];
+    }
+    if (JSON.stringify(traced) !== JSON.stringify(expected)) throw new Divergence(`${label}: the engine traced ${JSON.stringify(traced)} for the model's ${own === null ? 'no writer action' : describe(own)}, expected ${JSON.stringify(expected)}`);
+  }
+
+  private checkEngineCopies(own: Action | null, label: string, lengthBefore: number, metadataCopies: number, copies: number): void {
     const changed = own === null ? 0 : own.name === 'WriteBlock' || own.name === 'AppendBlock' ? 2 : own.name === 'Set' ? 1 : 0;
     // A new hash field is a tree insert: every ancestor's count changes (and a rotation's links), so up to every existing node plus the header.
     const treeInsert = this.hashes && own?.name === 'AppendBlock' ? 1 + lengthBefore : 0;
@@ -231,8 +252,10 @@ export class PairedRun {
       case 'DumpStep': this.takeDumpStep(event.dumpedKey!, label); break;
       case 'DumpEnd': this.take({ name: 'DumpEnd' }, label); break;
       case 'FreeStep': this.freeModelBlocks(Number(event.blocks)); break;
-      // The engine's copy events: the model's WriteBlock makes its copies itself (compared in observe.ts).
-      case 'WriteBlock': break;
+      // The writer's own actions: checked against the command's in step() (checkWriterEvents), taken there.
+      case 'Set': case 'WriteBlock': case 'AppendBlock': case 'Del':
+        if (own === null) throw new Divergence(`${label}: the engine traced ${event.action} outside a writer command`);
+        break;
       // DEVIATION: the model's pool of blocks is generous, so its AllocFail is not enabled here; the
       // engine's is checked against NoFalseOOM (nothing queued) and must leave everything unchanged.
       case 'AllocFail':
@@ -315,6 +338,16 @@ export class PairedRun {
     if (this.model.queue.size > 0) this.deviations.modelQueueDrained++;
     this.freeModelBlocks(this.model.queue.size);
   }
+}
+
+const WRITER_ACTIONS: ReadonlySet<string> = new Set(['Set', 'WriteBlock', 'AppendBlock', 'Del']);
+
+/** The model key of a DumpStep event: the engine's key, which must be the key of the node it names. */
+function dumpedKeyOf(event: EngineEvent, keyOfNode: (node: BlockIndex) => Key): Key {
+  const key = modelKey(Number(event.db), event.key as Uint8Array);
+  const byNode = keyOfNode(event.node as BlockIndex);
+  if (byNode !== key && !byNode.startsWith('?/')) throw new Divergence(`DumpStep names key ${key} but node ${String(event.node)} holds ${byNode}`);
+  return key;
 }
 
 function describe(action: Action): string {

@@ -6,6 +6,7 @@ import { NULL_BLOCK, type BlockIndex, type DbIndex } from './ids.ts';
 import { Keyspace } from './keyspace.ts';
 import { lruClockFor, valueExpireAtMs, valueType, ValueType, writeLru } from './object.ts';
 import type { BlockStore } from './store.ts';
+import type { Tracer } from './trace.ts';
 import { BlockTree } from './tree.ts';
 import { releaseHash } from './types/hash.ts';
 import { releaseList } from './types/list.ts';
@@ -34,6 +35,13 @@ export class Core {
   private readonly releasers = new Map<ValueType, ValueReleaser>();
   /** The last failed member lookup's descent, reused by the insert that usually follows it (types/members.ts). */
   readonly memberSearch: MemberSearch = { nodes: new Uint32Array(64), sides: new Uint8Array(64), depth: 0, holder: -1, member: null, version: 0, recordedVersion: -1 };
+  /**
+   * Receives the writer's spec actions (Set, WriteBlock, AppendBlock, Del) with the copies the dump
+   * made for each (docs/action-map.md); null when nothing traces, and then no event is ever built.
+   */
+  tracer: Tracer | null = null;
+  /** The copies made since the last writer event (the dump's hook records them only while tracing). */
+  takeTracedCopies: () => readonly number[] = () => [];
   /** Walks that check() runs after the keyspace, for blocks held elsewhere (dump, lazy free). */
   readonly checkExtensions: ((walk: CheckWalk) => void)[] = [];
 
@@ -92,14 +100,20 @@ export class Core {
     return value;
   }
 
-  /** Removes the key and releases its node and value. O(log n + value blocks). */
+  /** Removes the key and releases its node and value. O(log n + value blocks). spec: Del. */
   deleteKey(db: DbIndex, key: Uint8Array): boolean {
     const node = this.keyspace.unlink(db, key);
     if (node === NULL_BLOCK) return false;
     const value = this.keyspace.valueOf(node);
     releaseEntry(this.store, node);
     this.releaseValue(value);
+    if (this.tracer !== null) this.traceWrite('Del', db, key);
     return true;
+  }
+
+  /** One writer action of the spec, after it happened (only called when tracing). */
+  traceWrite(action: 'Set' | 'WriteBlock' | 'AppendBlock' | 'Del', db: DbIndex, key: Uint8Array): void {
+    this.tracer?.({ action, db, key: key.slice(), copies: this.takeTracedCopies() });
   }
 
   releaseValue(value: BlockIndex): void {
@@ -109,14 +123,15 @@ export class Core {
     releaser(this, value);
   }
 
-  /** Adds a key known to be absent, or repoints an existing node, releasing the old value. */
+  /** Adds a key known to be absent, or repoints an existing node, releasing the old value. spec: Set. */
   storeValue(db: DbIndex, key: Uint8Array, node: BlockIndex, value: BlockIndex): void {
     if (node === NULL_BLOCK) {
       this.keyspace.insert(db, key, value);
-      return;
+    } else {
+      const old = this.keyspace.valueOf(node);
+      this.keyspace.setValue(node, value);
+      this.releaseValue(old);
     }
-    const old = this.keyspace.valueOf(node);
-    this.keyspace.setValue(node, value);
-    this.releaseValue(old);
+    if (this.tracer !== null) this.traceWrite('Set', db, key);
   }
 }

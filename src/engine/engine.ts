@@ -73,6 +73,11 @@ export class Engine {
     this.core = new Core(new BlockStore(arena, hooks), options.clock ?? systemClock);
     this.dumper = dumper;
     this.lazyFree = new LazyFree(this.core, this.dumper, tracer, options.lazyFreeThresholdBlocks);
+    if (tracer !== null) {
+      this.core.tracer = tracer;
+      const traced = this.dumper as Dumper | null;
+      if (traced !== null) this.core.takeTracedCopies = () => traced.takeTracedCopies();
+    }
     if (this.dumper !== null) {
       const installed: Dumper = this.dumper;
       installed.attach(this.core, this.lazyFree);
@@ -137,6 +142,8 @@ export class Engine {
   /** Drops what is left of the current command's block reservation (tests call it between commands). */
   endCommand(): void {
     this.core.store.alloc.endCommand();
+    // Copies of a command with no writer action of the spec (e.g. PEXPIRE) belong to no event.
+    if (this.core.tracer !== null) this.core.takeTracedCopies();
   }
 
   memoryUsage(): MemoryUsage {

@@ -20,6 +20,7 @@ export function creationBlocks(core: Core, key: Uint8Array, value: BlockIndex): 
 export function createAggregate(core: Core, db: DbIndex, key: Uint8Array, type: ValueType, encoding: Encoding): BlockIndex {
   const value = createValue(core.store, type, encoding, core.nowMs());
   core.keyspace.insert(db, key, value);
+  if (core.tracer !== null) core.traceWrite('Set', db, key); // spec: Set (the elements added next are part of it)
   return value;
 }
 

@@ -22,6 +22,7 @@ export function hset(core: Core, db: DbIndex, key: Uint8Array, pairs: [Uint8Arra
   for (const [field, fieldValue] of pairs) blocks += hashFieldBlocksFor(core, field, fieldValue);
   const count = value === NULL_BLOCK ? 0 : valueLength(core.store, value);
   core.prepare(blocks, pairs.length * treeWriteBound(count + pairs.length));
+  const created = value === NULL_BLOCK;
   if (value === NULL_BLOCK) value = createAggregate(core, db, key, ValueType.Hash, Encoding.ListPack);
   let added = 0;
   for (const [field, fieldValue] of pairs) {
@@ -35,6 +36,8 @@ export function hset(core: Core, db: DbIndex, key: Uint8Array, pairs: [Uint8Arra
     upgradeEncoding(core, value, hashEncodingFor(count + added, field, fieldValue), hashEncodingRank);
   }
   if (added > 0) addToLength(core, value, added);
+  // spec: a new field grows the value (AppendBlock), a field written again is a WriteBlock.
+  if (core.tracer !== null && !created) core.traceWrite(added > 0 ? 'AppendBlock' : 'WriteBlock', db, key);
   return added;
 }
 

@@ -42,6 +42,7 @@ export function push(core: Core, db: DbIndex, key: Uint8Array, elements: Uint8Ar
   let blocks = creationBlocks(core, key, value) + elements.length;
   for (const element of elements) blocks += elementBlocksFor(store, element.length);
   core.prepare(blocks, 2 * elements.length + 2);
+  const created = value === NULL_BLOCK;
   if (value === NULL_BLOCK) value = createAggregate(core, db, key, ValueType.List, Encoding.ListPack);
   const capacity = nodeCapacity(store);
   let length = valueLength(store, value);
@@ -59,6 +60,7 @@ export function push(core: Core, db: DbIndex, key: Uint8Array, elements: Uint8Ar
     upgradeEncoding(core, value, big ? Encoding.QuickList : Encoding.ListPack, listEncodingRank);
   }
   setLength(core, value, length);
+  if (core.tracer !== null && !created) core.traceWrite('AppendBlock', db, key);
   return length;
 }
 
@@ -210,4 +212,5 @@ export function lset(core: Core, db: DbIndex, key: Uint8Array, index: number, el
   }
   releaseEntryChain(store, old);
   if (element.length > LISTPACK_MAX_VALUE_BYTES) upgradeEncoding(core, value, Encoding.QuickList, listEncodingRank);
+  if (core.tracer !== null) core.traceWrite('WriteBlock', db, key);
 }

@@ -110,6 +110,7 @@ export function append(core: Core, db: DbIndex, key: Uint8Array, bytes: Uint8Arr
   if (oldLength + bytes.length > STRING_MAX_BYTES) throw Errors.stringTooLong();
   core.prepare(stringGrowthBlocks(core.store, oldLength, oldLength + bytes.length), stringBlocksTouched(core.store, oldLength, oldLength + bytes.length));
   writeStringAt(core.store, value, oldLength, bytes);
+  if (core.tracer !== null) core.traceWrite('AppendBlock', db, key);
   return oldLength + bytes.length;
 }
 
@@ -137,6 +138,7 @@ export function setrange(core: Core, db: DbIndex, key: Uint8Array, offset: numbe
     padded.set(bytes, offset);
     core.prepare(stringBlocksFor(core.store, padded.length) + core.keyspace.entryBlocksFor(key));
     core.keyspace.insert(db, key, createString(core.store, padded, core.nowMs(), Encoding.Raw));
+    if (core.tracer !== null) core.traceWrite('Set', db, key);
     return padded.length;
   }
   const oldLength = stringLength(core.store, value);
@@ -145,6 +147,7 @@ export function setrange(core: Core, db: DbIndex, key: Uint8Array, offset: numbe
   const newLength = Math.max(oldLength, offset + bytes.length);
   core.prepare(stringGrowthBlocks(core.store, oldLength, newLength), stringBlocksTouched(core.store, Math.min(oldLength, offset), newLength));
   writeStringAt(core.store, value, offset, bytes);
+  if (core.tracer !== null) core.traceWrite('WriteBlock', db, key);
   return newLength;
 }
 

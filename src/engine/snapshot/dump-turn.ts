@@ -2,7 +2,7 @@ import { D, TURN_FREE, TURN_WALKER, TURN_WRITER } from './dump-state.ts';
 
 /** D.writerWaiting: the writer wants the turn back (the worker must not take it) ... */
 export const WRITER_WAITS_FOR_TURN = 1;
-/** ... or the writer gave the turn up until the worker makes room (take it, write a key, give it back). */
+/** ... or the writer gave the turn up until the worker makes room (take it, and step until there is room). */
 export const WRITER_WAITS_FOR_WALKER = 2;
 
 /** Spins before sleeping: a dump worker's step is a few microseconds, a sleep and wake-up far more. */
@@ -48,7 +48,7 @@ export class WriterTurn {
    */
   waitFor(done: () => boolean): boolean {
     const wasHeld = this.held;
-    // The worker takes the turn, and gives it back after the key it is on: the writer waits for little.
+    // The worker may take the turn now (it would not while the writer waits for the turn).
     Atomics.store(this.i32(), D.writerWaiting, WRITER_WAITS_FOR_WALKER);
     if (wasHeld) {
       this.held = false;

@@ -65,7 +65,7 @@ export class DumpWalker implements DumpInbox {
   private readonly heldTrees: { db: number; root: BlockIndex; stack: BlockIndex[] | null }[] = [];
   /** Trees and values only released when the dump ends (they may share blocks with keys still to write). */
   private readonly releaseAtEnd: { kind: 'tree' | 'value'; block: BlockIndex }[] = [];
-  private current: { db: number; node: BlockIndex; value: BlockIndex; cursor: KeyCursor; held: HeldEntry | null } | null = null;
+  private current: { db: number; node: BlockIndex; key: Uint8Array; value: BlockIndex; cursor: KeyCursor; held: HeldEntry | null } | null = null;
   /** The key the live walk read for the node it picked (so startKey does not read it again). */
   private pickedKey: Uint8Array | null = null;
   private liveDb = 0;
@@ -336,11 +336,11 @@ export class DumpWalker implements DumpInbox {
       keyChain = next;
     }
     if (writeSmallString(this.readContext, db, key, value)) {
-      this.current = { db, node, value, cursor: FINISHED_CURSOR, held };
+      this.current = { db, node, key, value, cursor: FINISHED_CURSOR, held };
       this.finishKey();
       return;
     }
-    this.current = { db, node, value, cursor: FINISHED_CURSOR, held };
+    this.current = { db, node, key, value, cursor: FINISHED_CURSOR, held };
     Atomics.store(arena.i32, D.currentValue, value);
     this.current.cursor = new ValueCursor(this.readContext, db, key, value);
   }
@@ -352,7 +352,7 @@ export class DumpWalker implements DumpInbox {
     this.heldEntries.delete(current.node);
     this.blocks.pass(current.node);
     Atomics.add(this.store.arena.i32, D.keysWritten, 1);
-    this.tracer?.({ action: 'DumpStep', db: current.db, node: current.node });
+    this.tracer?.({ action: 'DumpStep', db: current.db, key: current.key, node: current.node });
     if (current.held?.whole) this.releaser.releaseEntry(current.node);
   }
 

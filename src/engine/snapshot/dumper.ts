@@ -68,6 +68,8 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
   /** Objects the dump took whole and has not given back: entries, trees, values (released on recovery). */
   private readonly taken = { entries: new Set<BlockIndex>(), trees: new Set<BlockIndex>(), values: new Set<BlockIndex>() };
   readonly turn: WriterTurn;
+  /** Blocks copied since the last writer event (only while tracing): the event carries them. */
+  private tracedCopies: number[] = [];
 
   constructor(private readonly store: BlockStore, options: DumpOptions = {}) {
     this.copyBound = options.copyBound ?? DEFAULT_COPY_BOUND;
@@ -250,14 +252,15 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
         this.dumpStep(FORCED_STEP_BLOCKS);
       } else {
         Atomics.add(i32, D.forcedSteps, 1);
-        this.turn.waitFor(() => Atomics.load(i32, D.copiesHeld) < this.copyBound || Atomics.load(i32, D.active) === 0);
+        // Down to half the bound, not just below it: one longer wait instead of one per write.
+        this.turn.waitFor(() => Atomics.load(i32, D.copiesHeld) <= this.copyBound >>> 1 || Atomics.load(i32, D.active) === 0);
       }
       if (!this.active || !this.blocks.needsCopy(blockIndex)) return;
     }
     const copy = this.blocks.copy(blockIndex);
     const keyspace = this.core.keyspace;
     if (copy !== NULL_BLOCK) this.inbox!.copied(blockIndex, keyspace.lastFoundDb, keyspace.lastFoundNode);
-    this.tracer?.({ action: 'WriteBlock', block: blockIndex, copy });
+    if (this.tracer !== null) this.tracedCopies.push(blockIndex);
   }
 
   releaseBlock(blockIndex: BlockIndex): void {
@@ -295,6 +298,13 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
     this.taken.values.add(value);
     this.inbox!.valueKept(value);
     return true;
+  }
+
+  /** The copies since the last writer event, for that event (Core.traceWrite). */
+  takeTracedCopies(): readonly number[] {
+    const taken = this.tracedCopies;
+    if (taken.length > 0) this.tracedCopies = [];
+    return taken;
   }
 
   // ---- for check() -------------------------------------------------------------------------------
