@@ -19,6 +19,8 @@ export type ChunkWriter = (handle: FileHandle, bytes: Uint8Array) => Promise<voi
 
 export type SaveOptions = {
   writeChunk?: ChunkWriter;
+  /** The temporary file to write (default: tempPathFor(targetPath)); a dump worker is given its name by the thread that cleans up after it. */
+  tempPath?: string;
 };
 
 export type SaveResult = { bytesWritten: number; targetPath: string };
@@ -52,7 +54,7 @@ export function tempPathFor(targetPath: string): string {
 
 export async function saveRdbAtomically(targetPath: string, chunks: ChunkSource, options: SaveOptions = {}): Promise<SaveResult> {
   const writeChunk = options.writeChunk ?? writeFully;
-  const tempPath = tempPathFor(targetPath);
+  const tempPath = options.tempPath ?? tempPathFor(targetPath);
   let handle: FileHandle | null = null;
   let created = false;
   let bytesWritten = 0;

@@ -7,7 +7,7 @@ import { applyReleases, RingInbox } from '../snapshot/dump-inbox.ts';
 import { D } from '../snapshot/dump-state.ts';
 import { DumpFailedError, type DumpFileResult } from '../snapshot/dump-file.ts';
 import { RecordRing } from '../snapshot/record-ring.ts';
-import { drainWalkTrace } from '../snapshot/walk-trace.ts';
+import { WalkTraceRing } from '../snapshot/walk-trace.ts';
 import { tempPathFor } from '../../rdb/file.ts';
 import type { DumpWorkerData, DumpWorkerToHost } from './messages.ts';
 
@@ -80,6 +80,8 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
   if (dumper === null) throw new Error('this engine has no dumper');
   if (engine.dumping) throw new EngineError('ERR Background save already in progress');
   const startedMs = performance.now();
+  // Named here, not in the worker: if the worker dies, this thread removes the file by that name.
+  const tempPath = tempPathFor(targetPath);
   const ring = RecordRing.create(options.inboxRecords ?? 1 << 16);
   const controlSab = new SharedArrayBuffer(4);
   const control = new Int32Array(controlSab);
@@ -87,14 +89,14 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
   // The inbox is full: let the worker run until it has read some of it.
   const inbox = new RingInbox(ring, () => dumper.turn.waitFor(() => ring.length < ring.capacity || Atomics.load(i32(), D.active) === 0));
   // A traced engine gets the walk's events in order: read from a ring each time the writer takes the turn.
-  const traceRing = dumper.tracer !== null ? RecordRing.create(1 << 16) : null;
+  const traceRing = dumper.tracer !== null ? WalkTraceRing.create(1 << 16, 1 << 20) : null;
   const drainTrace = (): void => {
-    if (traceRing !== null) drainWalkTrace(traceRing, dumper.tracer!);
+    if (traceRing !== null) traceRing.drain(dumper.tracer!);
   };
   dumper.turn.onAcquire = traceRing !== null ? drainTrace : null;
   const start = dumper.beginForWorker(() => ({ inbox }), options.minChunkBytes ?? 256 * 1024, options.compress ?? true);
   const data: DumpWorkerData = {
-    sab: engine.sharedBuffer, ringSab: ring.sab, controlSab, traceRingSab: traceRing?.sab ?? null, start, targetPath,
+    sab: engine.sharedBuffer, tempPath, ringSab: ring.sab, controlSab, trace: traceRing?.sabs ?? null, start, targetPath,
     stepBlocks: options.stepBlocks ?? 64,
     beganAtMs: performance.timeOrigin + performance.now(),
     engineBugs: enabledEngineBugs(),
@@ -125,7 +127,7 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
         }
         return;
       }
-      unlink(tempPathFor(targetPath)).catch(() => undefined).finally(() => {
+      unlink(tempPath).catch(() => undefined).finally(() => {
         reject(new DumpFailedError(`dump to ${targetPath} failed: ${outcome.message}`, null));
       });
     };

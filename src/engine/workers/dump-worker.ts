@@ -9,7 +9,7 @@ import { D, TURN_WRITER } from '../snapshot/dump-state.ts';
 import { walkerLeaveTurn, walkerTryTurn, WRITER_WAITS_FOR_TURN } from '../snapshot/dump-turn.ts';
 import { DumpWalker } from '../snapshot/dump-walker.ts';
 import { RecordRing } from '../snapshot/record-ring.ts';
-import { ringTracer } from '../snapshot/walk-trace.ts';
+import { WalkTraceRing } from '../snapshot/walk-trace.ts';
 import { BlockStore } from '../store.ts';
 import { saveRdbAtomically, writeFully } from '../../rdb/index.ts';
 import type { DumpWorkerData, DumpWorkerToHost } from './messages.ts';
@@ -30,7 +30,7 @@ const store = new BlockStore(Arena.attach(data.sab));
 const ring = new RecordRing(data.ringSab);
 const control = new Int32Array(data.controlSab);
 const releases = new ReleaseBatch();
-const walker = new DumpWalker(store, new Keyspace(store), releases, data.traceRingSab === null ? null : ringTracer(new RecordRing(data.traceRingSab)));
+const walker = new DumpWalker(store, new Keyspace(store), releases, data.trace === null ? null : new WalkTraceRing(data.trace).tracer());
 const pending: Uint8Array[] = [];
 let steps = 0;
 let firstByteMs = -1;
@@ -40,7 +40,8 @@ function abandoned(): boolean {
   return Atomics.load(store.arena.i32, D.abandoned) !== 0 || Atomics.load(store.arena.u32, H.dumpEpoch) !== data.start.epoch;
 }
 
-const writerWaits = (): boolean => Atomics.load(store.arena.i32, D.writerWaiting) !== 0;
+/** Only a writer waiting for its turn stops a step early; one that handed the turn over waits for room. */
+const writerWaits = (): boolean => Atomics.load(store.arena.i32, D.writerWaiting) === WRITER_WAITS_FOR_TURN;
 
 /** One DumpStep in the walker's turn; false when the turn was not to be had yet. */
 function stepInTurn(): boolean {
@@ -61,11 +62,12 @@ function stepInTurn(): boolean {
 }
 
 /**
- * The writer gives the turn back between runs of commands for a few microseconds at a time; a worker
- * asleep would wake too late for most of those windows (a wake-up takes tens of microseconds), so it
- * spins for a while on the turn word before it sleeps.
+ * The worker spins a little on the turn word, then sleeps until the writer gives the turn back (leave()
+ * wakes it). It does not spin for long: the writer's gaps between runs of commands are shorter than a
+ * wake-up, but a worker spinning through them takes a core from the writer and the lazy freer on a
+ * small machine; under a saturating writer the copy bound hands it the turn instead.
  */
-const SPINS_BEFORE_SLEEP = 200_000;
+const SPINS_BEFORE_SLEEP = 2_000;
 
 function waitForTurn(): void {
   const i32 = store.arena.i32;
@@ -116,7 +118,7 @@ const writeChunk = async (handle: FileHandle, bytes: Uint8Array): Promise<void> 
 };
 
 try {
-  const saved = await saveRdbAtomically(data.targetPath, chunks(), { writeChunk });
+  const saved = await saveRdbAtomically(data.targetPath, chunks(), { writeChunk, tempPath: data.tempPath });
   post({ type: 'done', bytesWritten: saved.bytesWritten, firstByteMs });
 } catch (error) {
   post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });

@@ -19,11 +19,13 @@ export interface DumpWorkerData {
   /** The writer -> worker inbox (src/engine/snapshot/record-ring.ts). */
   readonly ringSab: SharedArrayBuffer;
   /** Worker -> writer ring of the walk's trace events, when the engine traces (src/engine/trace.ts). */
-  readonly traceRingSab: SharedArrayBuffer | null;
+  readonly trace: { readonly records: SharedArrayBuffer; readonly bytes: SharedArrayBuffer } | null;
   /** [abortRequested]: set by the host to stop the dump (the worker aborts it and removes its file). */
   readonly controlSab: SharedArrayBuffer;
   readonly start: import('../snapshot/dump-walker.ts').WalkBegin;
   readonly targetPath: string;
+  /** The temporary file the worker writes before the rename (the host removes it if the worker dies). */
+  readonly tempPath: string;
   /** Blocks per DumpStep: the longest the writer may wait for the worker's turn. */
   readonly stepBlocks: number;
   /** performance.timeOrigin + performance.now() at DumpBegin, for the time to the first byte. */
