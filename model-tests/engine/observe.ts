@@ -113,10 +113,10 @@ function compareAtQuiescence(run: PairedRun, fail: (what: string) => never): voi
   const lazy = engine.lazyFreeCounters();
   if (model.dumping || lazy.pendingObjects + lazy.inProgress > 0) return;
   const usage = engine.memoryUsage();
-  if (usage.dumpCopyBlocks !== 0 || usage.lazyQueuedBlocks !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyQueuedBlocks} queued blocks remain`);
+  if (usage.dumpCopyBlocks !== 0 || usage.lazyPendingBlocksEstimate !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyPendingBlocksEstimate} queued blocks remain`);
   if (run.lists || run.hashes) return; // list nodes hold several elements, hash fields a node and a value: no block-per-chunk count
   let expected = 0;
   for (const [key, blocks] of model.ks) if (blocks.length > 0) expected += engine.core.keyspace.entryBlocksFor(keyBytes(key)) + 1 + blocks.length;
   if (usage.liveBlocks !== expected) fail(`engine has ${usage.liveBlocks} live blocks at quiescence, the model's keys need ${expected}`);
-  if (usage.dumpCopyBlocks !== 0 || usage.lazyQueuedBlocks !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyQueuedBlocks} queued blocks remain`);
+  if (usage.dumpCopyBlocks !== 0 || usage.lazyPendingBlocksEstimate !== 0) fail(`at quiescence ${usage.dumpCopyBlocks} copies and ${usage.lazyPendingBlocksEstimate} queued blocks remain`);
 }

@@ -98,7 +98,6 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
         ['lazyfree_pending_blocks_estimate', lazy.pendingBlocksEstimate],
         ['lazyfreed_objects', lazy.freedObjects],
         ['lazyfreed_blocks', lazy.freedBlocks],
-        ['lazy_queued_blocks', usage.lazyQueuedBlocks],
       ],
     },
     {
@@ -109,7 +108,7 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
         ['block_count_max', usage.blockCountMax],
         ['free_blocks', usage.freeBlocks],
         ['live_blocks', usage.liveBlocks],
-        ['lazy_queued_blocks', usage.lazyQueuedBlocks],
+        ['lazy_pending_blocks_estimate', usage.lazyPendingBlocksEstimate],
         ['dump_copy_blocks', usage.dumpCopyBlocks],
         ['buffer_bytes', usage.bufferByteLength],
       ],

@@ -17,6 +17,7 @@ import type { DbIndex } from './ids.ts';
 import { BlockStore, type BlockWriteHooks } from './store.ts';
 import { checkLazyFreeQueue } from './lazyfree/check-lazy-free.ts';
 import { LazyFree, type LazyFreeCounters } from './lazyfree/lazy-free.ts';
+import { Q } from './lazyfree/queue.ts';
 import { checkDumpHeld } from './snapshot/check-dump.ts';
 import { Dumper, type DumpCounters } from './snapshot/dumper.ts';
 import type { Tracer } from './trace.ts';
@@ -47,7 +48,8 @@ export interface MemoryUsage {
   blockCountMax: number;
   freeBlocks: number;
   liveBlocks: number;
-  lazyQueuedBlocks: number;
+  /** Blocks queued for lazy free, estimated from the values when queued (they count among liveBlocks until freed). */
+  lazyPendingBlocksEstimate: number;
   dumpCopyBlocks: number;
   bufferByteLength: number;
 }
@@ -155,7 +157,7 @@ export class Engine {
       blockCountMax: arena.blockCountMax,
       freeBlocks: Atomics.load(u32, H.freeBlocks),
       liveBlocks: Atomics.load(u32, H.liveBlocks),
-      lazyQueuedBlocks: Atomics.load(u32, H.lazyQueuedBlocks),
+      lazyPendingBlocksEstimate: Atomics.load(u32, Q.pendingBlocksEstimate),
       dumpCopyBlocks: Atomics.load(u32, H.dumpCopyBlocks),
       bufferByteLength: arena.sab.byteLength,
     };
