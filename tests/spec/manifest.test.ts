@@ -33,7 +33,7 @@ describe('spec/manifest.json', () => {
     for (const property of [
       'DumpMatchesStart', 'NoUseAfterFree', 'NoDoubleFree', 'NoLeak', 'CopiesWithinBound', 'NoFalseOOM',
       'CopyOnlyWhatChanges', 'DirtyFirst', 'DumpTerminates', 'LazyFreeDrains',
-      'ReadsSnapshot', 'RefinesCowBlock', 'DumpFinishes', 'RefinesFreeList',
+      'ReadsSnapshot', 'RefinesCowBlock', 'DumpFinishes', 'RefinesFreeList', 'TurnsExclusive', 'RoomWaitEnds',
     ]) {
       expect(violated.has(property), property).toBe(true);
     }
