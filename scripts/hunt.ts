@@ -1,7 +1,8 @@
 /**
  * Long randomized campaigns of the model-based tests: the engine against the model, inline (every
  * profile of model-tests/engine/campaign.ts, fresh seeds) and in thread mode (lazy freer on its
- * worker), until the time is up. Every failure's one-line replay command is appended to
+ * worker; the dump inline, as a BGSAVE between event-loop turns, or on the dump worker), until the time
+ * is up. Every failure's one-line replay command is appended to
  * .hunt/failures.txt (ignored by git) and printed.
  *
  *   npm run hunt -- --minutes 10            # both modes
@@ -55,18 +56,19 @@ while (Date.now() < deadline) {
   }
   if (mode !== 'inline' && Date.now() < deadline) {
     const seed = (Date.now() + round) % 1_000_000_000;
-    // Rotate: inline dump steps with the freer worker, BGSAVE to a file (dumpToFile), and memory pressure.
-    const variant = (['inline-dump', 'bgsave', 'pressure'] as const)[round % 3]!;
+    // Rotate: inline dump steps with the freer worker, BGSAVE to a file (inline steps, then the dump
+    // worker), and memory pressure.
+    const variant = (['inline-dump', 'bgsave', 'dump-worker', 'pressure'] as const)[round % 4]!;
     try {
-      if (variant === 'bgsave') {
-        const figures = await runBackgroundDumpSeed(seed, dumpDirectory);
+      if (variant === 'bgsave' || variant === 'dump-worker') {
+        const figures = await runBackgroundDumpSeed(seed, dumpDirectory, variant === 'dump-worker' ? 'worker' : 'inline');
         totals.threadCommands += figures.commands;
         totals.filesSaved += figures.dumps;
       } else {
         totals.threadCommands += (await runThreadSeed(seed, variant === 'pressure' ? THREAD_PRESSURE_PROFILE : undefined)).commands;
       }
     } catch (error) {
-      const line = threadReplayLine(seed) + (variant === 'bgsave' ? ' -t BGSAVE' : variant === 'pressure' ? ' -t pressure' : ' -t quiescence');
+      const line = threadReplayLine(seed) + (variant === 'bgsave' ? ' -t BGSAVE' : variant === 'dump-worker' ? " -t 'dump worker'" : variant === 'pressure' ? ' -t pressure' : ' -t quiescence');
       recordFailure(line, error instanceof Error ? error.message : String(error));
     }
     totals.threadSeeds++;
