@@ -4,7 +4,7 @@
  * Reports ops/s and p99 of both runs, how long the BGSAVE took, and the peak extra resident memory
  * during it, as proportional set size (for Redis: the server plus its fork child; for Sabre: its
  * one process).
- *   npx tsx bench/server-bgsave.ts [prefillKeys=500000] [valueBytes=100] [writeRequests=300000] [sabreDumpStepBlocks=512]
+ *   npx tsx bench/server-bgsave.ts [prefillKeys=500000] [valueBytes=100] [writeRequests=300000] [sabreDumpStepBlocks=512] [sabreDumpWorker=yes]
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ const prefillKeys = Number(process.argv[2] ?? 500_000);
 const valueBytes = Number(process.argv[3] ?? 100);
 const writeRequests = Number(process.argv[4] ?? 300_000);
 const dumpStepBlocks = process.argv[5] ?? '512';
+const dumpWorker = process.argv[6] ?? 'yes';
 
 /**
  * Proportional set size: a page shared by a parent and its fork child counts half in each, so the
@@ -77,7 +78,7 @@ async function measure(target: Target) {
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const rows: string[] = [];
-for (const start of [() => startSabreTarget(['--sabre-dump-step-blocks', dumpStepBlocks]), () => startRedisTarget()]) {
+for (const start of [() => startSabreTarget(['--sabre-dump-step-blocks', dumpStepBlocks, '--sabre-dump-worker', dumpWorker]), () => startRedisTarget()]) {
   const target = await start();
   try {
     const result = await measure(target);
@@ -87,7 +88,7 @@ for (const start of [() => startSabreTarget(['--sabre-dump-step-blocks', dumpSte
     await target.stop();
   }
 }
-console.log(`prefill ${prefillKeys} keys x ${valueBytes} B; SET -n ${writeRequests} -c 50 -r ${prefillKeys}; BGSAVE 300 ms into the second run; Sabre dump steps of ${dumpStepBlocks} blocks`);
+console.log(`prefill ${prefillKeys} keys x ${valueBytes} B; SET -n ${writeRequests} -c 50 -r ${prefillKeys}; BGSAVE 300 ms into the second run; Sabre dump ${dumpWorker === 'yes' ? 'on its worker' : `inline, steps of ${dumpStepBlocks} blocks`}`);
 console.log('| server | keys | ops/s / p99 ms, no BGSAVE | ops/s / p99 ms, with BGSAVE | max ms, with BGSAVE | BGSAVE took | PSS before MB | peak extra PSS MB |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) console.log(row);

@@ -80,7 +80,7 @@ export class Persistence {
     const startedAtMs = Date.now();
     // Both run DumpBegin before they return: the snapshot is the dataset at this call.
     const dumping = this.settings.dumpWorker
-      ? dumpOnWorker(this.host.engine, target, { compress: this.settings.rdbcompression }).done
+      ? dumpOnWorker(this.host.engine, target, { stepBlocks: this.settings.dumpStepBlocks, compress: this.settings.rdbcompression }).done
       : dumpToFile(this.host.engine, target, { stepBlocks: this.settings.dumpStepBlocks, compress: this.settings.rdbcompression });
     const done = this.track('bgsave', startedAtMs, async () => {
       this.lastDump = await dumping;

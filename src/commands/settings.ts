@@ -56,7 +56,9 @@ export function defaultSettings(): Settings {
     onBadRdb: 'exit',
     rdbcompression: true,
     dumpStepBlocks: 512,
-    dumpWorker: true,
+    // Inline measured better on the 2-core machine (docs/snapshot.md, "The dump worker"): the worker
+    // takes turns with the commands, so it adds hand-overs and a heap, not parallelism.
+    dumpWorker: false,
     lazyfreeWorker: true,
     logicWorker: false,
     activeExpireIntervalMs: 100,

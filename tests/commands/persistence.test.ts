@@ -123,8 +123,8 @@ describe('SAVE and loading', () => {
     client.disconnect();
   });
 
-  it('writes with BGSAVE the dataset as of the command while writes go on, and a real redis-server loads it', async () => {
-    const sabre = await startTestSabre();
+  it.each([false, true])('writes with BGSAVE the dataset as of the command while writes go on, and a real redis-server loads it (dump worker: %s)', async (dumpWorker) => {
+    const sabre = await startTestSabre({ dumpWorker });
     started.push(sabre);
     const client = new Redis({ port: sabre.port });
     await fill(client);
