@@ -36,6 +36,8 @@ export interface DumpCounters {
 /** How a worker dump's walk is reached from the writer (src/engine/workers/dump-thread.ts). */
 export interface WorkerWalk {
   readonly inbox: DumpInbox;
+  /** Asks the worker to stop; its dump then fails and everything it held is given back. */
+  requestAbort(): void;
 }
 
 const DEFAULT_COPY_BOUND = 4096;
@@ -167,8 +169,12 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
     return running;
   }
 
-  /** Stops an inline dump (write error, abort): copies and held blocks are freed, the dataset is untouched. */
+  /**
+   * Stops the dump (write error, abort): copies and held blocks are freed, the dataset is untouched.
+   * A worker dump is asked to stop; it ends asynchronously (its `done` rejects).
+   */
   abort(): void {
+    this.workerWalk?.requestAbort();
     if (this.walker === null) return;
     this.walker.abort();
     this.inlineEnded();

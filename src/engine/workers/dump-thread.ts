@@ -94,7 +94,7 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
     if (traceRing !== null) traceRing.drain(dumper.tracer!);
   };
   dumper.turn.onAcquire = traceRing !== null ? drainTrace : null;
-  const start = dumper.beginForWorker(() => ({ inbox }), options.minChunkBytes ?? 256 * 1024, options.compress ?? true);
+  const start = dumper.beginForWorker(() => ({ inbox, requestAbort: () => void Atomics.store(control, 0, 1) }), options.minChunkBytes ?? 256 * 1024, options.compress ?? true);
   const data: DumpWorkerData = {
     sab: engine.sharedBuffer, tempPath, ringSab: ring.sab, controlSab, trace: traceRing?.sabs ?? null, start, targetPath,
     stepBlocks: options.stepBlocks ?? 64,
@@ -151,8 +151,7 @@ export function dumpOnWorker(engine: Engine, targetPath: string, options: Worker
   done.catch(() => undefined);
   return {
     done,
-    abort: () => {
-      Atomics.store(control, 0, 1);
-    },
+    // This dump's own control word: a later dump is never stopped by it.
+    abort: () => Atomics.store(control, 0, 1),
   };
 }
