@@ -30,11 +30,15 @@ function engineWithData(copyBound: number): Engine {
   return engine;
 }
 
-/** Runs writes in batches with a turn of the event loop between them until the dump is over (or `limit`). */
+/**
+ * Runs writes in batches with a turn of the event loop between them until the dump is over (or
+ * `limit`); every 25th batch, check() in the writer's turn, while the worker is mid-dump.
+ */
 async function writeWhileDumping(engine: Engine, writes: readonly Command[], batch: number, limit = Infinity): Promise<number> {
   let sent = 0;
   for (let i = 0; engine.dumping && sent < limit; i++) {
     for (let j = 0; j < batch && sent < limit; j++) runCommand(engine, writes[sent++ % writes.length]!);
+    if (i % 25 === 0) engine.assertCheck();
     await turnOfTheLoop();
   }
   return sent;
