@@ -7,8 +7,6 @@ export const WRITER_WAITS_FOR_WALKER = 2;
 
 /** Spins before sleeping: a dump worker's step is a few microseconds, a sleep and wake-up far more. */
 const SPINS_BEFORE_SLEEP = 2000;
-/** How long the writer spins for the turn before it sleeps: the worker gives it back after one key. */
-const ACQUIRE_SPIN_MS = 0.5;
 /** A dump worker that holds the turn this long has died or hung: the writer takes the turn back. */
 export const WALKER_STALL_MS = 2000;
 
@@ -94,12 +92,8 @@ export class WriterTurn {
     Atomics.store(i32, D.writerWaiting, WRITER_WAITS_FOR_TURN);
     const started = Date.now();
     let spins = 0;
-    let spinUntil = -1;
     while (Atomics.compareExchange(i32, D.turn, TURN_FREE, TURN_WRITER) !== TURN_FREE) {
-      if ((++spins & 255) !== 0) continue;
-      const now = performance.now();
-      if (spinUntil < 0) spinUntil = now + ACQUIRE_SPIN_MS;
-      if (now > spinUntil) {
+      if (++spins > SPINS_BEFORE_SLEEP) {
         Atomics.wait(i32, D.turn, TURN_WALKER, 1);
         if (Date.now() - started > WALKER_STALL_MS) {
           this.onStall();
