@@ -273,7 +273,9 @@ export class PairedRun {
    * DEVIATION: the spec's DumpStep(k) is atomic; the engine writes a key over several dumpStep calls
    * while the writer runs between them. A key's output is its snapshot whenever it is read (copies),
    * so its DumpStep is linearized when the engine STARTS it: here, before the command's own write.
-   * The dumper does not trace the start, so the test reads its key in progress (a test-only peek).
+   * The engine traces a key when it has written it, so the test asks the inline walk for the key in
+   * progress (`inlineWalk.currentNode`). A worker dump has no such peek; the dump-worker runner's values
+   * are small strings, which the walk writes whole within one step.
    */
   private linearizeKeyInProgress(label: string): void {
     const node = this.keyInProgressNode();

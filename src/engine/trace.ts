@@ -6,6 +6,3 @@ import type { ActionName } from '../model/actions.ts';
  */
 export type TraceEvent = { readonly action: ActionName } & Readonly<Record<string, unknown>>;
 export type Tracer = (event: TraceEvent) => void;
-
-/** Installed once at construction; with no tracer the engine keeps this and never builds an event. */
-export const NO_TRACER: Tracer | null = null;

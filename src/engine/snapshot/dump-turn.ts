@@ -37,9 +37,7 @@ export class WriterTurn {
   leave(): void {
     if (!this.held) return;
     this.held = false;
-    const i32 = this.i32();
-    Atomics.store(i32, D.turn, TURN_FREE);
-    Atomics.notify(i32, D.turn);
+    walkerLeaveTurn(this.i32()); // the same two steps free the turn whoever holds it
   }
 
   /**
@@ -50,12 +48,7 @@ export class WriterTurn {
     const wasHeld = this.held;
     // The worker may take the turn now (it would not while the writer waits for the turn).
     Atomics.store(this.i32(), D.writerWaiting, WRITER_WAITS_FOR_WALKER);
-    if (wasHeld) {
-      this.held = false;
-      const i32 = this.i32();
-      Atomics.store(i32, D.turn, TURN_FREE);
-      Atomics.notify(i32, D.turn);
-    }
+    this.leave();
     let progressAt = Date.now();
     let progress = this.progress();
     let spins = 0;
@@ -112,6 +105,7 @@ export function walkerTryTurn(i32: Int32Array): boolean {
   return Atomics.compareExchange(i32, D.turn, TURN_FREE, TURN_WALKER) === TURN_FREE;
 }
 
+/** Frees the turn and wakes whoever sleeps on it. */
 export function walkerLeaveTurn(i32: Int32Array): void {
   Atomics.store(i32, D.turn, TURN_FREE);
   Atomics.notify(i32, D.turn);

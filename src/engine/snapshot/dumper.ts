@@ -2,7 +2,7 @@ import { DATABASE_COUNT, H } from '../arena.ts';
 import { engineBug } from '../bugs.ts';
 import type { Core } from '../core.ts';
 import { assert } from '../errors.ts';
-import { NULL_BLOCK, type BlockIndex, type BlockResolver } from '../ids.ts';
+import { NULL_BLOCK, type BlockIndex } from '../ids.ts';
 import type { BlockStore, BlockWriteHooks } from '../store.ts';
 import type { Tracer } from '../trace.ts';
 import { bytesEmitted, D } from './dump-state.ts';
@@ -108,10 +108,6 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
   /** The inline walk (tests read its position); null for a worker dump. */
   get inlineWalk(): DumpWalker | null {
     return this.walker;
-  }
-
-  get resolve(): BlockResolver {
-    return this.blocks.resolve;
   }
 
   counters(): DumpCounters {
@@ -248,7 +244,7 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
   // ---- write-path hooks (spec: Writer.tla WriteBlock, Set/Del's HeldByDump, LazyFree's Unlink) ----
 
   beforeBlockWrite(blockIndex: BlockIndex): void {
-    if (!this.started || !this.active || !this.blocks.needsCopy(blockIndex)) return;
+    if (!this.active || !this.blocks.needsCopy(blockIndex)) return;
     // spec: at CopyBound the write waits for a DumpStep: inline the writer runs it, else the worker does.
     const i32 = this.store.arena.i32;
     while (Atomics.load(i32, D.copiesHeld) >= this.copyBound && this.active) {
@@ -270,20 +266,20 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
   }
 
   releaseBlock(blockIndex: BlockIndex): void {
-    if (this.started && this.active && this.blocks.unpassed(blockIndex) && !engineBug('free-needed-block')) this.blocks.hold(blockIndex);
+    if (this.active && this.blocks.unpassed(blockIndex) && !engineBug('free-needed-block')) this.blocks.hold(blockIndex);
     else this.store.alloc.free(blockIndex, 'live');
   }
 
   extraBlocksForWrites(existingBlockWrites: number): number {
-    return this.started && this.active ? existingBlockWrites : 0;
+    return this.active ? existingBlockWrites : 0;
   }
 
   entryDetached(db: number, node: BlockIndex): void {
-    if (this.started && this.active && this.blocks.unpassed(node)) this.inbox!.entryDetached(db, node);
+    if (this.active && this.blocks.unpassed(node)) this.inbox!.entryDetached(db, node);
   }
 
   treeDetached(db: number, root: BlockIndex): boolean {
-    if (!this.started || !this.active) return false;
+    if (!this.active) return false;
     this.taken.trees.add(root);
     this.inbox!.treeDetached(db, root);
     return true;
@@ -291,7 +287,7 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
 
   /** Unlink of an entry the dump still has to write: the dump takes all of it and gives it back after. */
   takeWholeEntry(node: BlockIndex): boolean {
-    if (!this.started || !this.active || !this.blocks.unpassed(node)) return false;
+    if (!this.active || !this.blocks.unpassed(node)) return false;
     this.taken.entries.add(node);
     this.inbox!.entryTakenWhole(node);
     return true;
@@ -299,7 +295,7 @@ export class Dumper implements BlockWriteHooks, DetachedReleaser {
 
   /** A detached value the dump may still read (it belongs to a key still to write): kept until the dump ends. */
   keepValueIfNeeded(value: BlockIndex): boolean {
-    if (!this.started || !this.active) return false;
+    if (!this.active) return false;
     if (!this.blocks.unpassed(value) && Atomics.load(this.store.arena.i32, D.currentValue) !== value) return false;
     this.taken.values.add(value);
     this.inbox!.valueKept(value);

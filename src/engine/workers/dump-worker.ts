@@ -43,22 +43,32 @@ function abandoned(): boolean {
 /** Only a writer waiting for its turn stops a step early; one that handed the turn over waits for room. */
 const writerWaits = (): boolean => Atomics.load(store.arena.i32, D.writerWaiting) === WRITER_WAITS_FOR_TURN;
 
-/** One DumpStep in the walker's turn; false when the turn was not to be had yet. */
-function stepInTurn(): boolean {
+/**
+ * Runs `work` in the worker's turn, after everything the writer did since the last turn (the inbox),
+ * then posts what the walk gave back. False when the turn was not to be had.
+ */
+function inTurn(work: () => void): boolean {
   const i32 = store.arena.i32;
   if (!walkerTryTurn(i32)) return false;
   try {
     store.arena.ensureViewsCover();
     drainInbox(ring, walker);
     Atomics.add(store.arena.i32, D.walkerSteps, 1);
-    if (data.crashAtStep !== undefined && ++steps >= data.crashAtStep) process.exit(70); // simulated crash, turn held
-    walker.dumpStep(data.stepBlocks, writerWaits);
+    work();
   } finally {
     walkerLeaveTurn(store.arena.i32);
   }
   const batch = releases.take();
   if (batch.length > 0) post({ type: 'release', records: batch });
   return true;
+}
+
+/** One DumpStep in the worker's turn; false when the turn was not to be had yet. */
+function stepInTurn(): boolean {
+  return inTurn(() => {
+    if (data.crashAtStep !== undefined && ++steps >= data.crashAtStep) process.exit(70); // simulated crash, turn held
+    walker.dumpStep(data.stepBlocks, writerWaits);
+  });
 }
 
 /**
@@ -77,17 +87,9 @@ function waitForTurn(): void {
 
 /** An abort in the worker's own turn: copies and held blocks freed, taken objects given back. */
 function abortInTurn(): void {
-  while (!abandoned() && !walkerTryTurn(store.arena.i32)) waitForTurn();
-  if (abandoned()) return;
-  try {
-    store.arena.ensureViewsCover();
-    drainInbox(ring, walker);
-    walker.abort();
-  } finally {
-    walkerLeaveTurn(store.arena.i32);
-  }
-  const batch = releases.take();
-  if (batch.length > 0) post({ type: 'release', records: batch });
+  while (!abandoned() && !inTurn(() => {
+    if (!abandoned()) walker.abort(); // given up by the writer while this waited: it freed everything
+  })) waitForTurn();
 }
 
 async function* chunks(): AsyncGenerator<Uint8Array> {
