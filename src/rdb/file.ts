@@ -7,7 +7,7 @@
  * chunk source throwing because the dump was aborted) the temp file is removed and the error is
  * rethrown as an RdbSaveError.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeRdbStream, type RdbFile } from './decoder.ts';
@@ -50,6 +50,77 @@ let tempCounter = 0;
 export function tempPathFor(targetPath: string): string {
   tempCounter += 1;
   return path.join(path.dirname(targetPath), `temp-${process.pid}-${tempCounter}.rdb`);
+}
+
+/** Exactly the names tempPathFor gives: `temp-<pid>-<n>.rdb`. Redis's own `temp-<pid>.rdb` does not match. */
+const tempNamePattern = /^temp-([1-9][0-9]{0,9})-([1-9][0-9]{0,15})\.rdb$/;
+
+/** Whether a process with this id exists (EPERM: it does, owned by someone else). */
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface StaleTempFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * Removes the temp files a save killed mid-way (kill -9, power loss) left in `directory`, run once
+ * at start before any save of ours. Only names of tempPathFor's exact pattern, and only when their
+ * writer cannot still be writing: its pid is no live process, or it is our own pid but the file is
+ * older than this process (an earlier process had the same pid, common in containers). A file of
+ * a live pid stays: it may be another server's save in progress in the same directory.
+ * Returns what was removed, for the log. Synchronous: it also runs from a signal handler's exit path.
+ */
+export function removeStaleTempFiles(directory: string, options: { ownOnly?: boolean } = {}): StaleTempFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const processStartedMs = Date.now() - process.uptime() * 1000;
+  const removed: StaleTempFile[] = [];
+  for (const name of names) {
+    const found = tempNamePattern.exec(name);
+    if (found === null) continue;
+    const pid = Number(found[1]);
+    const filePath = path.join(directory, name);
+    let reason: string;
+    if (options.ownOnly) {
+      if (pid !== process.pid) continue;
+      reason = 'written by this process, which is exiting';
+    } else if (pid === process.pid) {
+      const modifiedMs = statSafe(filePath);
+      if (modifiedMs === null || modifiedMs >= processStartedMs) continue;
+      reason = `pid ${pid} is this process, but the file predates it`;
+    } else if (!processIsAlive(pid)) {
+      reason = `pid ${pid} is not running`;
+    } else {
+      continue;
+    }
+    try {
+      unlinkSync(filePath);
+      removed.push({ path: filePath, reason });
+    } catch {
+      // Gone already, or not ours to remove: nothing lost by leaving it.
+    }
+  }
+  return removed;
+}
+
+function statSafe(filePath: string): number | null {
+  try {
+    return statSync(filePath).mtimeMs;
+  } catch {
+    return null;
+  }
 }
 
 export async function saveRdbAtomically(targetPath: string, chunks: ChunkSource, options: SaveOptions = {}): Promise<SaveResult> {

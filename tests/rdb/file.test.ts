@@ -1,8 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RdbEncoder } from '../../src/rdb/encoder.ts';
-import { RdbSaveError, readRdbFile, saveRdbAtomically, writeFully, type ChunkWriter } from '../../src/rdb/file.ts';
+import { RdbSaveError, readRdbFile, removeStaleTempFiles, saveRdbAtomically, writeFully, type ChunkWriter } from '../../src/rdb/file.ts';
 import { normalizeEntry } from './normalize.ts';
 import { makeTempDir } from './redis-server.ts';
 import type { RdbEntry } from '../../src/rdb/value.ts';
@@ -101,5 +102,50 @@ describe('atomic RDB save', () => {
     const content = Buffer.from(await readFile(target)).toString();
     expect(content === 'A'.repeat(20_000) || content === 'B'.repeat(20_000)).toBe(true);
     expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('stale temp files at start', () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  beforeEach(async () => {
+    temp = await makeTempDir('sabre-rdb-stale-');
+  });
+  afterEach(async () => temp.remove());
+
+  /** A pid that was just released: the child has exited and been reaped. */
+  async function deadPid(): Promise<number> {
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.once('exit', resolve));
+    return child.pid!;
+  }
+
+  it('removes only temp-<pid>-<n>.rdb files whose writer cannot be writing, and says why', async () => {
+    const dead = await deadPid();
+    const longAgo = new Date(Date.now() - 24 * 3600 * 1000);
+    const files = {
+      deadWriter: `temp-${dead}-7.rdb`,
+      ownPidBeforeUs: `temp-${process.pid}-1.rdb`,
+      ownPidNow: `temp-${process.pid}-2.rdb`,
+      liveWriter: `temp-${process.ppid}-1.rdb`,
+      redisPattern: `temp-${dead}.rdb`,
+      otherPattern: `temp-${dead}-7.rdb.bak`,
+      notANumber: 'temp-x-1.rdb',
+      target: 'dump.rdb',
+    };
+    for (const name of Object.values(files)) await writeFile(path.join(temp.dir, name), 'partial');
+    await utimes(path.join(temp.dir, files.ownPidBeforeUs), longAgo, longAgo);
+
+    const removed = removeStaleTempFiles(temp.dir);
+    expect(removed.map((file) => path.basename(file.path)).sort()).toEqual([files.deadWriter, files.ownPidBeforeUs].sort());
+    expect(removed.find((file) => file.path.endsWith(files.deadWriter))?.reason).toBe(`pid ${dead} is not running`);
+    expect((await readdir(temp.dir)).sort()).toEqual([files.ownPidNow, files.liveWriter, files.redisPattern, files.otherPattern, files.notANumber, files.target].sort());
+  });
+
+  it('on the way out removes only this process\'s own temp files', async () => {
+    const dead = await deadPid();
+    await writeFile(path.join(temp.dir, `temp-${process.pid}-3.rdb`), 'partial');
+    await writeFile(path.join(temp.dir, `temp-${dead}-3.rdb`), 'partial');
+    expect(removeStaleTempFiles(temp.dir, { ownOnly: true }).map((file) => path.basename(file.path))).toEqual([`temp-${process.pid}-3.rdb`]);
+    expect(await readdir(temp.dir)).toEqual([`temp-${dead}-3.rdb`]);
   });
 });
