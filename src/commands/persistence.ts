@@ -21,6 +21,18 @@ export class SaveInProgressError extends Error {
   }
 }
 
+/** A save that could not be written (full disk, a directory that cannot be made...); the old file is untouched. */
+export class SaveFailedError extends Error {
+  constructor(readonly reason: string) {
+    super(`ERR Error saving DB on disk: ${reason}`);
+    this.name = 'SaveFailedError';
+  }
+}
+
+/** Redis's text, which clients match on; sent while writesRefused() holds. */
+export const misconfText =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 export type SaveKind = 'save' | 'bgsave';
 
 /**
@@ -57,7 +69,18 @@ export class Persistence {
     return this.writing !== null;
   }
 
-  /** SAVE. Rejects with SaveInProgressError, or the write error (the old file is then untouched). */
+  /**
+   * Redis's writeCommandsDeniedByDiskError for RDB: with stop-writes-on-bgsave-error on and save
+   * rules set, a failed save refuses writes (MISCONF) until a save succeeds. DEVIATION: Redis sets
+   * the status only from background saves (a failed SAVE leaves it); Sabre's status is that of the
+   * last save of any kind (SAVE, BGSAVE, the final save of a shutdown), since each failure says
+   * the same thing: what is written now cannot be persisted.
+   */
+  writesRefused(): boolean {
+    return this.lastSaveStatus === 'err' && this.settings.stopWritesOnBgsaveError && this.settings.save.length > 0;
+  }
+
+  /** SAVE. Rejects with SaveInProgressError, or SaveFailedError (the old file is then untouched). */
   async save(): Promise<void> {
     if (this.writing !== null) throw new SaveInProgressError();
     const startedAtMs = Date.now();
@@ -71,12 +94,19 @@ export class Persistence {
 
   /**
    * BGSAVE: begins the copy-on-write dump now (the snapshot instant) and returns; the promise it
-   * gives settles when the file is in place. Throws SaveInProgressError when a save runs.
+   * gives settles when the file is in place. Throws SaveInProgressError when a save runs, and
+   * SaveFailedError (status `err`) when the directory cannot be made, before any dump starts.
    */
   bgsave(): { done: Promise<void> } {
     if (this.writing !== null) throw new SaveInProgressError();
     const target = this.rdbPath();
-    mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      mkdirSync(path.dirname(target), { recursive: true });
+    } catch (error) {
+      this.recordFailure(error);
+      this.lastSaveDurationSec = 0;
+      throw new SaveFailedError(this.lastError!);
+    }
     const startedAtMs = Date.now();
     // Both run DumpBegin before they return: the snapshot is the dataset at this call.
     const dumping = this.settings.dumpWorker
@@ -102,10 +132,8 @@ export class Persistence {
         this.lastError = null;
         this.savesCompleted++;
       } catch (error) {
-        this.lastSaveStatus = 'err';
-        this.lastSaveFailedAtMs = Date.now();
-        this.lastError = error instanceof Error ? error.message : String(error);
-        throw error;
+        this.recordFailure(error);
+        throw new SaveFailedError(this.lastError!);
       } finally {
         this.lastSaveDurationSec = Math.round((Date.now() - startedAtMs) / 1000);
         this.writing = null;
@@ -120,6 +148,12 @@ export class Persistence {
     })();
     this.writing = writing;
     return writing;
+  }
+
+  private recordFailure(error: unknown): void {
+    this.lastSaveStatus = 'err';
+    this.lastSaveFailedAtMs = Date.now();
+    this.lastError = error instanceof Error ? error.message : String(error);
   }
 
   /** Waits for a save being written, if any (SHUTDOWN, tests). */

@@ -1,6 +1,7 @@
 import { CommandError, reply, type CommandSpec, type Reply } from '../server/index.ts';
 import { option, Texts } from './args.ts';
 import type { CommandContext, ShutdownMode } from './context.ts';
+import { SaveFailedError, SaveInProgressError } from './persistence.ts';
 import { flushAllAsync, flushDatabaseAsync, unlinkKeys } from './lazy-free-path.ts';
 import { allKeys, bind, define, noKeys, type CommandDefinition } from './spec.ts';
 
@@ -14,10 +15,18 @@ function flushMode(argv: readonly Buffer[]): 'async' | 'sync' {
   throw new CommandError(Texts.syntax);
 }
 
+/**
+ * SAVE's and BGSAVE's reply when the file cannot be written. DEVIATION: Redis answers a bare `ERR`
+ * (and BGSAVE "Background saving started" even when the child cannot open its file) and puts the
+ * reason in its log only; Sabre says why in the reply too, and logs it.
+ */
 function saveErrorReply(error: unknown): Reply {
-  if (error instanceof Error && error.name === 'SaveInProgressError') return reply.error(error.message);
-  console.error('sabre: SAVE failed:', error);
-  return reply.error('ERR');
+  if (error instanceof SaveInProgressError) return reply.error(error.message);
+  if (error instanceof SaveFailedError) {
+    console.error(`sabre: Error saving DB on disk: ${error.reason}`);
+    return reply.error(error.message);
+  }
+  throw error;
 }
 
 /** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: Redis 7.0's options; NOW and FORCE change nothing here. */
@@ -63,7 +72,13 @@ export const serverCommands: CommandDefinition[] = [
         }
         return reply.error('ERR Background save already in progress');
       }
-      persistence.bgsave().done.catch((error: unknown) => console.error('sabre: BGSAVE failed:', error));
+      let started;
+      try {
+        started = persistence.bgsave();
+      } catch (error) {
+        return saveErrorReply(error);
+      }
+      started.done.catch((error: unknown) => console.error(`sabre: Background saving error: ${error instanceof Error ? error.message : String(error)}`));
       return reply.simple('Background saving started');
     }),
   define('lastsave', 1, ['loading', 'stale', 'fast'], noKeys, 'server', '1.0.0', 'Get the UNIX time stamp of the last successful save to disk',

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -155,7 +156,7 @@ describe('SAVE and loading', () => {
     await mkdir(path.join(sabre.dir, 'dump.rdb', 'blocker'), { recursive: true });
     const client = new Redis({ port: sabre.port });
     await client.set('k', 'v');
-    await expect(client.save()).rejects.toThrow(/^ERR$/);
+    await expect(client.save()).rejects.toThrow(/^ERR Error saving DB on disk: .*dump\.rdb/);
     expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:err/);
     expect(await client.bgsave()).toBe('Background saving started');
     await expect(client.call('SHUTDOWN', 'SAVE')).rejects.toThrow('ERR Errors trying to SHUTDOWN. Check logs.');
@@ -165,6 +166,40 @@ describe('SAVE and loading', () => {
     expect(info).toMatch(/rdb_changes_since_last_save:1\r\n/);
     expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
     client.disconnect();
+  });
+
+  it('answers BGSAVE and SAVE into a directory that cannot be made with a clear error, status err, and the connection kept', async () => {
+    const sabre = await startTestSabre();
+    started.push(sabre);
+    const client = new Redis({ port: sabre.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await client.set('k', 'v');
+    // A file where the directory should be: mkdir fails with EEXIST, for root too.
+    await rm(sabre.dir, { recursive: true });
+    await writeFile(sabre.dir, 'not a directory');
+    await expect(client.bgsave()).rejects.toThrow(/^ERR Error saving DB on disk: EEXIST/);
+    expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:err/);
+    expect(await client.get('k')).toBe('v');
+    await expect(client.save()).rejects.toThrow(/^ERR Error saving DB on disk: EEXIST/);
+    expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:err/);
+    expect(await client.get('k')).toBe('v');
+
+    await rm(sabre.dir);
+    expect(await client.save()).toBe('OK');
+    expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:ok/);
+    client.disconnect();
+  });
+
+  it('removes at start the temp file a killed save left, logs it, and leaves files of other patterns', async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.once('exit', resolve));
+    const dir = await makeDir('sabre-stale-temp-');
+    await writeFile(path.join(dir, `temp-${child.pid}-1.rdb`), 'half a dump');
+    await writeFile(path.join(dir, `temp-${child.pid}.rdb`), 'not our pattern');
+    const sabre = await startTestSabre({}, dir);
+    started.push(sabre);
+    expect(sabre.logs).toContain(`Removed stale temp file ${path.join(dir, `temp-${child.pid}-1.rdb`)}: pid ${child.pid} is not running`);
+    expect(existsSync(path.join(dir, `temp-${child.pid}-1.rdb`))).toBe(false);
+    expect(existsSync(path.join(dir, `temp-${child.pid}.rdb`))).toBe(true);
   });
 
   it('saves on SHUTDOWN SAVE and stops', async () => {
