@@ -24,6 +24,7 @@ export const directives = {
   maxclients: { runtime: false },
   'proto-max-bulk-len': { runtime: false },
   rdbcompression: { runtime: true },
+  'stop-writes-on-bgsave-error': { runtime: true },
   databases: { runtime: false },
   appendonly: { runtime: false },
   'sabre-block-size': { runtime: false },
@@ -128,6 +129,7 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
       settings.protoMaxBulkLen = bytes;
     })
     .with('rdbcompression', () => { settings.rdbcompression = yesNo(single(lower, args), 'rdbcompression'); })
+    .with('stop-writes-on-bgsave-error', () => { settings.stopWritesOnBgsaveError = yesNo(single(lower, args), 'stop-writes-on-bgsave-error'); })
     .with('databases', () => {
       if (integerIn(single(lower, args), 1, 1_000_000, 'databases') !== 16) throw new DirectiveError('Sabre has exactly 16 databases');
     })
@@ -167,6 +169,7 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('maxclients', () => String(settings.maxclients))
     .with('proto-max-bulk-len', () => String(settings.protoMaxBulkLen))
     .with('rdbcompression', () => (settings.rdbcompression ? 'yes' : 'no'))
+    .with('stop-writes-on-bgsave-error', () => (settings.stopWritesOnBgsaveError ? 'yes' : 'no'))
     .with('databases', () => '16')
     .with('appendonly', () => 'no')
     .with('sabre-block-size', () => String(settings.blockSizeBytes))

@@ -27,6 +27,8 @@ export interface Settings {
   /** sabre-on-bad-rdb: a corrupt RDB at start stops the server unless the user asks to start empty. */
   onBadRdb: BadRdbPolicy;
   rdbcompression: boolean;
+  /** stop-writes-on-bgsave-error: refuse writes (MISCONF) while save rules exist and the last save failed. */
+  stopWritesOnBgsaveError: boolean;
   /** sabre-logic-worker: run the command logic in a replaceable worker thread (src/main.ts). */
   logicWorker: boolean;
   /** sabre-lazyfree-worker: free UNLINKed values on a worker thread (else on the command thread). */
@@ -55,6 +57,7 @@ export function defaultSettings(): Settings {
     protoMaxBulkLen: 512 * 1024 * 1024,
     onBadRdb: 'exit',
     rdbcompression: true,
+    stopWritesOnBgsaveError: true,
     dumpStepBlocks: 512,
     // Inline measured better on the 2-core machine (docs/snapshot.md, "The dump worker"): the worker
     // takes turns with the commands, so it adds hand-overs and a heap, not parallelism.

@@ -2,11 +2,12 @@ import { prewarmDumpWorker } from '../engine/workers/dump-thread.ts';
 import { mkdir } from 'node:fs/promises';
 import { BLOCKS_PER_GROUP, META_BYTES_PER_BLOCK } from '../engine/arena.ts';
 import type { EngineOptions } from '../engine/engine.ts';
-import { startServer, type SabreServer } from '../server/index.ts';
+import { removeStaleTempFiles } from '../rdb/index.ts';
+import { hasFlag, reply, startServer, type CommandSpec, type Reply, type SabreServer } from '../server/index.ts';
 import { EngineHost, type CommandContext, type ShutdownMode, type Stats } from './context.ts';
 import { sabreCommands, sabreExecutor } from './index.ts';
 import { startFreer, type Freer } from './lazy-free-path.ts';
-import { Persistence } from './persistence.ts';
+import { misconfText, Persistence } from './persistence.ts';
 import type { Settings } from './settings.ts';
 
 /** The server could not start: the message is for the user (bad RDB, port in use...). */
@@ -58,6 +59,8 @@ export function carriedStateOf(context: CommandContext): CarriedState {
   };
 }
 
+const misconfReply = reply.error(misconfText);
+
 /** A growable buffer cannot exceed 4 GiB in Node 20; without maxmemory the engine may grow to that. */
 const bufferByteLengthLimit = 2 ** 32;
 
@@ -83,6 +86,10 @@ function newHost(settings: Settings): EngineHost {
 export async function startSabre(settings: Settings, options: StartOptions = {}): Promise<SabreInstance> {
   const log = options.log ?? ((line: string) => console.log(line));
   await mkdir(settings.dir, { recursive: true });
+  // A logic worker taking over (attach) runs in the same process as the one before: nothing is stale.
+  if (options.attach === undefined) {
+    for (const stale of removeStaleTempFiles(settings.dir)) log(`Removed stale temp file ${stale.path}: ${stale.reason}`);
+  }
   const stats: Stats = { commandsProcessed: 0, dirty: 0, expiredKeys: 0, startedAtMs: Date.now() };
   let host: EngineHost;
   let persistence: Persistence;
@@ -140,16 +147,44 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     server: null,
     freerKind: () => 'inline',
     requestLogicRestart: options.onLogicRestartRequest ?? null,
-    shutdown: async (mode) => {
-      if (stopping !== null) return;
-      const mustSave = mode === 'save' || (mode === 'default' && settings.save.length > 0);
-      // A BGSAVE still running is let finish; then the final save (as Redis, which kills the child and saves).
-      await persistence.settled();
-      if (mustSave) await persistence.save();
-      log(mode === 'nosave' || !mustSave ? 'Shutting down without saving' : `DB saved on disk, shutting down`);
-      stopping = closeEverything();
+    shutdown: (mode) => {
+      if (stopping !== null) return Promise.resolve();
+      // A second SHUTDOWN (or signal) while the final save is written waits for the same attempt.
+      shutdownAttempt ??= attemptShutdown(mode).finally(() => (shutdownAttempt = null));
+      return shutdownAttempt;
     },
   };
+
+  let shutdownAttempt: Promise<void> | null = null;
+  /**
+   * Redis's finishShutdown for RDB: the final save must succeed, or the server logs why and keeps
+   * running with every key (the caller decides what to tell: SHUTDOWN's error reply, a signal's log).
+   */
+  const attemptShutdown = async (mode: ShutdownMode): Promise<void> => {
+    log('User requested shutdown...');
+    const mustSave = mode === 'save' || (mode === 'default' && settings.save.length > 0);
+    // A BGSAVE still running is let finish (Redis kills its child instead); the rule timer may start
+    // another between two turns, hence the loop. save() claims the slot before it first yields.
+    while (persistence.saveInProgress) await persistence.settled();
+    if (mustSave) {
+      log('Saving the final RDB snapshot before exiting.');
+      try {
+        await persistence.save();
+      } catch (error) {
+        log(`Error trying to save the DB, can't exit: ${error instanceof Error ? error.message : String(error)}`);
+        log('Errors trying to shut down the server. Check the logs for more information.');
+        throw error;
+      }
+      log('DB saved on disk');
+    } else {
+      log('Shutting down without saving');
+    }
+    stopping = closeEverything();
+  };
+
+  /** Redis's processCommand: with MISCONF in force, write commands and PING are refused. */
+  const refuseCommand = (spec: CommandSpec, fullName: string): Reply | null =>
+    persistence.writesRefused() && (hasFlag(spec, 'write') || fullName === 'ping') ? misconfReply : null;
 
   let server: SabreServer;
   try {
@@ -161,6 +196,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
       requirePassword: settings.requirepass,
       maxClientCount: settings.maxclients,
       parserLimits: { bulkByteLengthMax: settings.protoMaxBulkLen },
+      refuseCommand,
     });
   } catch (error) {
     throw new StartupError(`cannot listen on ${settings.bind}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ClientState } from './client-state.ts';
 import { noAuthReply } from './command-errors.ts';
-import { hasFlag, type CommandTable } from './command-table.ts';
+import { hasFlag, type CommandSpec, type CommandTable } from './command-table.ts';
 import type { Executor } from './executor.ts';
 import { reply, type Reply } from './reply.ts';
 import { ProtocolError, RequestParser, type ParserLimits } from './resp-parser.ts';
@@ -21,6 +21,8 @@ export interface ConnectionSettings {
   /** After a protocol error or QUIT, a peer that does not read its last reply is dropped this late. */
   readonly closeGraceMs: number;
   readonly errorReplyOf: (error: unknown) => Reply | null;
+  /** See ServerOptions.refuseCommand. */
+  readonly refuseCommand?: ((spec: CommandSpec, fullName: string) => Reply | null) | null;
   readonly onInternalError: (error: unknown, client: ClientState) => void;
 }
 
@@ -175,6 +177,8 @@ export class Connection {
       const command = lookup.command;
       if (!client.authenticated && !hasFlag(command.spec, 'no_auth')) return noAuthReply;
       client.lastCommandName = command.fullName;
+      const refusal = settings.refuseCommand?.(command.spec, command.fullName) ?? null;
+      if (refusal !== null) return refusal;
       if (command.spec.handler !== undefined) {
         handler = command.spec.handler;
         handlerThis = undefined;

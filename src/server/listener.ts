@@ -30,6 +30,11 @@ export interface ServerOptions {
   readonly outputPauseByteLength?: number;
   readonly closeGraceMs?: number;
   readonly errorReplyOf?: (error: unknown) => Reply | null;
+  /**
+   * Asked before each table command runs (after arity and AUTH): a reply refuses the command with
+   * it, null lets it run. Sabre's MISCONF lives here; `fullName` is "config|set" for a subcommand.
+   */
+  readonly refuseCommand?: (spec: CommandSpec, fullName: string) => Reply | null;
   /** A programming error escaped a command. Default: print it; the client gets an error and is closed. */
   readonly onInternalError?: (error: unknown, client: ClientState) => void;
 }
@@ -87,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     outputPauseByteLength: options.outputPauseByteLength ?? defaultOutputPauseByteLength,
     closeGraceMs: options.closeGraceMs ?? 5000,
     errorReplyOf: options.errorReplyOf ?? defaultErrorReplyOf,
+    refuseCommand: options.refuseCommand ?? null,
     onInternalError:
       options.onInternalError ??
       ((error, client) => console.error(`sabre: internal error in a command from client ${client.id}:`, error)),
