@@ -1,6 +1,7 @@
 /**
  * The `sabre` process: parse the command line, start the server, save on SIGTERM/SIGINT as Redis
- * does (when save rules exist), exit 1 with a message on stderr for bad flags or an unreadable RDB.
+ * does (when save rules exist; a failed save keeps it running), exit 1 with a message on stderr
+ * for bad flags or an unreadable RDB.
  * With --sabre-logic-worker yes the server runs in a worker thread that SIGHUP replaces.
  */
 import { helpText, parseCommandLine, UsageError } from './cli/command-line.ts';
@@ -8,6 +9,7 @@ import type { ShutdownMode } from './commands/context.ts';
 import { startSabre, StartupError } from './commands/index.ts';
 import { LogicSupervisor } from './commands/logic-supervisor.ts';
 import { formatSaveRules, type Settings } from './commands/settings.ts';
+import { removeStaleTempFiles } from './rdb/index.ts';
 
 const version = '0.1.0';
 
@@ -37,6 +39,31 @@ async function start(settings: Settings): Promise<Running> {
   return {
     host: instance.server.host, port: instance.server.port, rdbPath: instance.context.persistence.rdbPath(), stopped: instance.stopped,
     stop: (mode) => instance.stop(mode), restartLogic: null, failure: () => null,
+  };
+}
+
+/**
+ * SIGTERM and SIGINT as Redis 7.0 handles them: shut down, saving first when save rules exist. If
+ * that save fails the server logs why and keeps running with every key; the next signal tries
+ * again. A SIGINT while a shutdown is under way is the user insisting (a second Ctrl+C): exit at
+ * once, loudly, without the save. A SIGTERM then only adds to the shutdown already under way.
+ */
+function shutdownOnSignal(running: Running, settings: Settings): (signal: NodeJS.Signals) => void {
+  let shutdownUnderWay = false;
+  return (signal) => {
+    console.log(`Received ${signal} scheduling shutdown...`);
+    if (shutdownUnderWay) {
+      if (signal !== 'SIGINT') return;
+      for (const removed of removeStaleTempFiles(settings.dir, { ownOnly: true })) console.log(`Removed ${removed.path}`);
+      process.stderr.write('sabre: You insist... exiting now. Changes since the last successful save are NOT saved.\n');
+      process.exit(1);
+    }
+    shutdownUnderWay = true;
+    running.stop('default').catch((error: unknown) => {
+      shutdownUnderWay = false;
+      const reason = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`sabre: Error trying to save the DB, can't exit (${reason}). Still serving every key: remove the cause and signal again, or SHUTDOWN NOSAVE to exit without saving.\n`);
+    });
   };
 }
 
@@ -72,19 +99,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   console.log(`Sabre ${version} pid ${process.pid}: RDB ${running.rdbPath}, save rules "${formatSaveRules(settings.save)}"${settings.logicWorker ? ', command logic in a worker thread' : ''}`);
   console.log(`Ready to accept connections tcp on ${running.host}:${running.port}`);
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      process.stderr.write(`sabre: second ${signal}, exiting now\n`);
-      process.exit(1);
-    }
-    signalled = true;
-    console.log(`Received ${signal}, scheduling shutdown...`);
-    running.stop('default').catch((error: unknown) => {
-      process.stderr.write(`sabre: could not save on shutdown: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    });
-  };
+  const onSignal = shutdownOnSignal(running, settings);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const { restartLogic } = running;

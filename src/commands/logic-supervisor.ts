@@ -12,6 +12,8 @@ interface Running {
   port: number;
   /** Resolves with the carried state when the worker's server has stopped. */
   readonly stopped: Promise<CarriedState>;
+  /** Set while stop() waits: the worker could not stop (its final save failed) or crashed. */
+  rejectStop: ((error: Error) => void) | null;
 }
 
 /**
@@ -64,14 +66,25 @@ export class LogicSupervisor {
     return this.restarting;
   }
 
-  /** Shuts the server down the way SHUTDOWN with `mode` does. */
+  /**
+   * Shuts the server down the way SHUTDOWN with `mode` does. Rejects, leaving the worker serving,
+   * when the worker's final save fails (as Redis, which then keeps running).
+   */
   async stop(mode: ShutdownMode): Promise<void> {
     this.stopRequested = true;
     await this.restarting?.catch(() => undefined);
     const current = this.running;
     if (current !== null) {
+      const failed = new Promise<never>((_resolve, reject) => (current.rejectStop = reject));
       this.post(current.worker, { type: 'stop', mode });
-      await current.stopped;
+      try {
+        await Promise.race([current.stopped, failed]);
+      } catch (error) {
+        this.stopRequested = false;
+        throw error;
+      } finally {
+        current.rejectStop = null;
+      }
       await current.worker.terminate();
     }
     this.resolveFinished();
@@ -93,7 +106,7 @@ export class LogicSupervisor {
     const stopped = new Promise<CarriedState>((resolve) => (resolveStopped = resolve));
     return new Promise<Running>((resolve, reject) => {
       let ready = false;
-      const running: Running = { worker, port: 0, stopped };
+      const running: Running = { worker, port: 0, stopped, rejectStop: null };
       worker.on('message', (message: LogicToSupervisor) => {
         switch (message.type) {
           case 'ready':
@@ -121,6 +134,7 @@ export class LogicSupervisor {
             break;
           case 'stop-failed':
             this.log(`stop failed: ${message.message}`);
+            running.rejectStop?.(new Error(message.message));
             break;
           case 'failed':
             if (!ready) reject(message.startup ? new StartupError(message.message) : new Error(message.message));
@@ -134,6 +148,11 @@ export class LogicSupervisor {
           return;
         }
         this.log(`logic worker crashed: ${error.message}`);
+        if (running.rejectStop !== null) {
+          // Crashed during its shutdown: nothing was saved, so the data is kept serving by a new worker.
+          running.rejectStop(new Error(`the logic worker crashed while shutting down: ${error.message}`));
+          this.stopRequested = false;
+        }
         this.recoverFromCrash(running, carriedOnStop);
       });
     });
