@@ -59,6 +59,9 @@ export interface CommandContext {
   readonly requestLogicRestart: (() => void) | null;
   /** Where queued values are freed: the lazy-free worker thread, or the command thread. */
   freerKind: () => 'worker' | 'inline';
-  /** SHUTDOWN: saves as asked, stops the server; rejects with the reason when the save failed. */
-  shutdown(mode: ShutdownMode): Promise<void>;
+  /**
+   * SHUTDOWN: saves as asked, stops the server; rejects with the reason when the save failed,
+   * unless `force` (SHUTDOWN FORCE), which stops anyway.
+   */
+  shutdown(mode: ShutdownMode, options?: { readonly force?: boolean }): Promise<void>;
 }

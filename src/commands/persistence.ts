@@ -24,7 +24,7 @@ export class SaveInProgressError extends Error {
 /** A save that could not be written (full disk, a directory that cannot be made...); the old file is untouched. */
 export class SaveFailedError extends Error {
   constructor(readonly reason: string) {
-    super(`ERR Error saving DB on disk: ${reason}`);
+    super(`Error saving DB on disk: ${reason}`);
     this.name = 'SaveFailedError';
   }
 }

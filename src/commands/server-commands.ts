@@ -23,23 +23,28 @@ function flushMode(argv: readonly Buffer[]): 'async' | 'sync' {
 function saveErrorReply(error: unknown): Reply {
   if (error instanceof SaveInProgressError) return reply.error(error.message);
   if (error instanceof SaveFailedError) {
-    console.error(`sabre: Error saving DB on disk: ${error.reason}`);
-    return reply.error(error.message);
+    console.error(`sabre: ${error.message}`);
+    return reply.error(`ERR ${error.message}`);
   }
   throw error;
 }
 
-/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: Redis 7.0's options; NOW and FORCE change nothing here. */
-function shutdownMode(argv: readonly Buffer[]): ShutdownMode {
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: Redis 7.0's options. FORCE exits even when the final save
+ * fails; NOW changes nothing here (it skips waiting for replicas, and Sabre has none).
+ */
+function shutdownOptions(argv: readonly Buffer[]): { mode: ShutdownMode; force: boolean } {
   let mode: ShutdownMode = 'default';
+  let force = false;
   for (const arg of argv.slice(1)) {
     const word = option(arg);
     if (word === 'NOSAVE' && mode !== 'save') mode = 'nosave';
     else if (word === 'SAVE' && mode !== 'nosave') mode = 'save';
     else if (word === 'ABORT' && argv.length === 2) throw new CommandError('ERR No shutdown in progress.');
-    else if (word !== 'NOW' && word !== 'FORCE') throw new CommandError(Texts.syntax);
+    else if (word === 'FORCE') force = true;
+    else if (word !== 'NOW') throw new CommandError(Texts.syntax);
   }
-  return mode;
+  return { mode, force };
 }
 
 export const serverCommands: CommandDefinition[] = [
@@ -78,7 +83,7 @@ export const serverCommands: CommandDefinition[] = [
       } catch (error) {
         return saveErrorReply(error);
       }
-      started.done.catch((error: unknown) => console.error(`sabre: Background saving error: ${error instanceof Error ? error.message : String(error)}`));
+      started.done.catch((error: unknown) => console.error(`sabre: Background saving error: ${error instanceof SaveFailedError ? error.reason : String(error)}`));
       return reply.simple('Background saving started');
     }),
   define('lastsave', 1, ['loading', 'stale', 'fast'], noKeys, 'server', '1.0.0', 'Get the UNIX time stamp of the last successful save to disk',
@@ -86,11 +91,11 @@ export const serverCommands: CommandDefinition[] = [
   define('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], noKeys, 'server', '1.0.0',
     'Synchronously save the dataset to disk and then shut down the server',
     async (ctx, _client, argv) => {
-      const mode = shutdownMode(argv);
+      const { mode, force } = shutdownOptions(argv);
       try {
-        await ctx.shutdown(mode);
+        await ctx.shutdown(mode, { force });
       } catch (error) {
-        console.error('sabre: SHUTDOWN could not save:', error);
+        console.error(`sabre: SHUTDOWN could not save: ${error instanceof Error ? error.message : String(error)}`);
         return reply.error('ERR Errors trying to SHUTDOWN. Check logs.');
       }
       // As Redis: no reply, the connection closes with the server.

@@ -7,7 +7,7 @@ import { hasFlag, reply, startServer, type CommandSpec, type Reply, type SabreSe
 import { EngineHost, type CommandContext, type ShutdownMode, type Stats } from './context.ts';
 import { sabreCommands, sabreExecutor } from './index.ts';
 import { startFreer, type Freer } from './lazy-free-path.ts';
-import { misconfText, Persistence } from './persistence.ts';
+import { misconfText, Persistence, SaveFailedError } from './persistence.ts';
 import type { Settings } from './settings.ts';
 
 /** The server could not start: the message is for the user (bad RDB, port in use...). */
@@ -147,10 +147,10 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     server: null,
     freerKind: () => 'inline',
     requestLogicRestart: options.onLogicRestartRequest ?? null,
-    shutdown: (mode) => {
+    shutdown: (mode, shutdownOptions = {}) => {
       if (stopping !== null) return Promise.resolve();
       // A second SHUTDOWN (or signal) while the final save is written waits for the same attempt.
-      shutdownAttempt ??= attemptShutdown(mode).finally(() => (shutdownAttempt = null));
+      shutdownAttempt ??= attemptShutdown(mode, shutdownOptions.force ?? false).finally(() => (shutdownAttempt = null));
       return shutdownAttempt;
     },
   };
@@ -160,7 +160,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
    * Redis's finishShutdown for RDB: the final save must succeed, or the server logs why and keeps
    * running with every key (the caller decides what to tell: SHUTDOWN's error reply, a signal's log).
    */
-  const attemptShutdown = async (mode: ShutdownMode): Promise<void> => {
+  const attemptShutdown = async (mode: ShutdownMode, force: boolean): Promise<void> => {
     log('User requested shutdown...');
     const mustSave = mode === 'save' || (mode === 'default' && settings.save.length > 0);
     // A BGSAVE still running is let finish (Redis kills its child instead); the rule timer may start
@@ -168,14 +168,20 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
     while (persistence.saveInProgress) await persistence.settled();
     if (mustSave) {
       log('Saving the final RDB snapshot before exiting.');
+      let saved = false;
       try {
         await persistence.save();
+        saved = true;
       } catch (error) {
-        log(`Error trying to save the DB, can't exit: ${error instanceof Error ? error.message : String(error)}`);
-        log('Errors trying to shut down the server. Check the logs for more information.');
-        throw error;
+        const reason = error instanceof SaveFailedError ? error.reason : String(error);
+        if (!force) {
+          log(`Error trying to save the DB, can't exit: ${reason}`);
+          log('Errors trying to shut down the server. Check the logs for more information.');
+          throw error;
+        }
+        log(`Error trying to save the DB. Exit anyway (SHUTDOWN FORCE): ${reason}`);
       }
-      log('DB saved on disk');
+      if (saved) log('DB saved on disk');
     } else {
       log('Shutting down without saving');
     }
@@ -209,7 +215,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   // The dump worker is booted now, so that a BGSAVE's first bytes need not wait for a thread to load.
   if (settings.dumpWorker) await prewarmDumpWorker();
   context.freerKind = () => freer?.kind ?? 'inline';
-  persistence.startRuleTimer((error) => log(`Background save failed: ${error instanceof Error ? error.message : String(error)}`));
+  persistence.startRuleTimer((error) => log(`Background saving error: ${error instanceof SaveFailedError ? error.reason : String(error)}`));
   const expireTimer = setInterval(() => {
     const result = context.host.engine.activeExpireStep(200);
     context.host.engine.endCommand();

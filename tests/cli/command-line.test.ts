@@ -35,6 +35,10 @@ describe('command-line flags', () => {
     expect(run(['--save']).save).toEqual([]);
     expect(run(['--PORT', '1234']).port).toBe(1234);
     expect(run(['--sabre-dump-step-blocks', '64']).dumpStepBlocks).toBe(64);
+    expect(run([]).stopWritesOnBgsaveError).toBe(true);
+    expect(run(['--stop-writes-on-bgsave-error', 'no']).stopWritesOnBgsaveError).toBe(false);
+    expect(run(['sabre.conf'], { 'sabre.conf': 'stop-writes-on-bgsave-error no' }).stopWritesOnBgsaveError).toBe(false);
+    expect(() => run(['--stop-writes-on-bgsave-error', 'maybe'])).toThrow(UsageError);
   });
 
   it('reads a redis.conf-style file first, then lets flags override it', () => {

@@ -150,11 +150,12 @@ describe('SAVE and loading', () => {
     await expectRedisLoads(sabre.dir, expected);
   });
 
-  it('reports failed saves (the target is a directory) and refuses to SHUTDOWN without its save', async () => {
+  it('reports failed saves (the target is a directory), refuses to SHUTDOWN without its save, and exits past it only with FORCE', async () => {
     const sabre = await startTestSabre();
     started.push(sabre);
     await mkdir(path.join(sabre.dir, 'dump.rdb', 'blocker'), { recursive: true });
-    const client = new Redis({ port: sabre.port });
+    const client = new Redis({ port: sabre.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
     await client.set('k', 'v');
     await expect(client.save()).rejects.toThrow(/^ERR Error saving DB on disk: .*dump\.rdb/);
     expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:err/);
@@ -165,6 +166,10 @@ describe('SAVE and loading', () => {
     expect(info).toMatch(/rdb_last_bgsave_status:err/);
     expect(info).toMatch(/rdb_changes_since_last_save:1\r\n/);
     expect(await client.call('DEBUG', 'CHECK')).toBe('OK');
+    // FORCE: Redis's way out past a failed save.
+    await client.call('SHUTDOWN', 'SAVE', 'FORCE').catch(() => undefined);
+    await sabre.instance.stopped;
+    expect(sabre.logs.some((line) => line.startsWith('Error trying to save the DB. Exit anyway (SHUTDOWN FORCE)'))).toBe(true);
     client.disconnect();
   });
 
