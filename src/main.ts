@@ -108,6 +108,10 @@ async function main(argv: readonly string[]): Promise<number> {
       console.log('Received SIGHUP, replacing the command logic...');
       restartLogic().catch((error: unknown) => process.stderr.write(`sabre: logic restart failed: ${error instanceof Error ? error.message : String(error)}\n`));
     });
+  } else {
+    // Node's default for SIGHUP (a closed terminal) is to die on the spot, unsaved changes with it;
+    // Redis ignores SIGHUP.
+    process.on('SIGHUP', () => console.log('Received SIGHUP: ignored (SIGTERM or SHUTDOWN stops the server)'));
   }
   await running.stopped;
   const failure = running.failure();

@@ -101,3 +101,27 @@ describe.each([
     expect(await readdir(dir)).toEqual([]);
   });
 });
+
+describe('SIGHUP in the default process mode', () => {
+  it('is ignored as Redis ignores it, instead of killing the process with its unsaved changes', async () => {
+    const dir = await makeDir('sabre-sighup-');
+    const port = await freePort();
+    const sabre = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '3600 1'], repositoryRoot);
+    try {
+      const client = new Redis({ port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      await client.set('unsaved', 'yes');
+      sabre.child.kill('SIGHUP');
+      await waitForLog(sabre, 'Received SIGHUP: ignored', 1);
+      expect(await client.get('unsaved')).toBe('yes');
+      sabre.child.kill('SIGTERM');
+      expect(await sabre.exited).toBe(0);
+      client.disconnect();
+      const saved = await readRdbFile(path.join(dir, 'dump.rdb'));
+      expect(saved.entries.map((entry) => Buffer.from(entry.key).toString())).toEqual(['unsaved']);
+    } finally {
+      if (sabre.child.exitCode === null) sabre.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
