@@ -58,6 +58,8 @@ export class Persistence {
   bgsaveScheduled = false;
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Where the failures of BGSAVEs nobody waits for are reported (the server's log). */
+  private onBackgroundError: (error: unknown) => void = () => undefined;
 
   constructor(private readonly host: EngineHost, private readonly settings: Settings, private readonly stats: Stats) {}
 
@@ -141,7 +143,7 @@ export class Persistence {
         if (this.bgsaveScheduled) {
           this.bgsaveScheduled = false;
           setImmediate(() => {
-            if (this.writing === null) this.bgsave().done.catch(() => undefined);
+            if (this.writing === null) this.bgsaveReporting(this.onBackgroundError);
           });
         }
       }
@@ -183,11 +185,24 @@ export class Persistence {
     return this.settings.save.some((rule) => this.stats.dirty >= rule.changes && elapsedSec >= rule.seconds);
   }
 
-  /** Checks the save rules once a second, as Redis's serverCron does. */
+  /**
+   * A BGSAVE nobody waits for (save rule, BGSAVE SCHEDULE): a failure, even one thrown before the
+   * dump starts, goes to `onError`; thrown from a timer it would end the process and the dataset.
+   */
+  private bgsaveReporting(onError: (error: unknown) => void): void {
+    try {
+      this.bgsave().done.catch(onError);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  /** Checks the save rules once a second, as Redis's serverCron does; failures go to `onError`. */
   startRuleTimer(onError: (error: unknown) => void, intervalMs = 1000): void {
     this.stopRuleTimer();
+    this.onBackgroundError = onError;
     this.timer = setInterval(() => {
-      if (this.ruleDue(Date.now())) this.bgsave().done.catch(onError);
+      if (this.ruleDue(Date.now())) this.bgsaveReporting(onError);
     }, intervalMs);
     this.timer.unref();
   }

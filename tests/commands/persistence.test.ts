@@ -194,6 +194,23 @@ describe('SAVE and loading', () => {
     client.disconnect();
   });
 
+  it('survives a save rule whose BGSAVE cannot make its directory: logged, status err, writes refused, data served', async () => {
+    const sabre = await startTestSabre({ save: [{ seconds: 1, changes: 1 }] });
+    started.push(sabre);
+    const client = new Redis({ port: sabre.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await client.set('k', 'v');
+    await rm(sabre.dir, { recursive: true });
+    await writeFile(sabre.dir, 'not a directory');
+    const deadline = Date.now() + 20_000;
+    while (!sabre.logs.some((line) => line.startsWith('Background saving error: EEXIST')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sabre.logs.filter((line) => line.startsWith('Background saving error:'))).toEqual([expect.stringMatching(/^Background saving error: EEXIST/)]);
+    expect(await client.info('persistence')).toMatch(/rdb_last_bgsave_status:err/);
+    await expect(client.set('k', 'w')).rejects.toThrow(/^MISCONF /);
+    expect(await client.get('k')).toBe('v');
+    await rm(sabre.dir);
+    client.disconnect();
+  });
+
   it('removes at start the temp file a killed save left, logs it, and leaves files of other patterns', async () => {
     const child = spawn(process.execPath, ['-e', '']);
     await new Promise((resolve) => child.once('exit', resolve));
