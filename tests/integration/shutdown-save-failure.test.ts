@@ -87,6 +87,9 @@ describe.each([
     for (let i = 0; i < 8000; i++) loading.set(keyAt(i), 'v'.repeat(1000));
     await loading.exec();
     expect(await client.bgsave()).toBe('Background saving started');
+    // The dump opens its temp file a moment after the reply.
+    const deadline = Date.now() + 10_000;
+    while ((await readdir(dir)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(await readdir(dir)).toEqual([expect.stringMatching(/^temp-\d+-\d+\.rdb$/)]);
     sabre.child.kill('SIGTERM');
     await waitForLog(sabre, 'User requested shutdown...', 1);
