@@ -83,6 +83,19 @@ describe('MISCONF: writes refused while the last background save failed (stop-wr
     expect(refusedByRedis).toContain('PING');
     expect(refusedBySabre).toEqual(refusedByRedis);
     expect(await client.get('k')).toBe('v');
+
+    // The rest of the table: MISCONF refuses by the `write` flag, so each command Sabre has must carry
+    // it exactly when Redis's does.
+    const names = (await client.command('LIST')) as string[];
+    const writeFlagDiffers: string[] = [];
+    for (const name of names) {
+      const [ours] = (await client.command('INFO', name)) as [string, number, string[]][];
+      const [theirs] = (await redisClient.command('INFO', name)) as ([string, number, string[]] | null)[];
+      if (theirs === null || theirs === undefined) continue;
+      if (ours![2].includes('write') !== theirs[2].includes('write')) writeFlagDiffers.push(name);
+    }
+    expect(names.length).toBeGreaterThan(90);
+    expect(writeFlagDiffers).toEqual([]);
   });
 
   it('lifts the refusal when a later save succeeds (BGSAVE, and SAVE)', async () => {
