@@ -106,7 +106,6 @@ export class Persistence {
       mkdirSync(path.dirname(target), { recursive: true });
     } catch (error) {
       this.recordFailure(error);
-      this.lastSaveDurationSec = 0;
       throw new SaveFailedError(this.lastError!);
     }
     const startedAtMs = Date.now();
