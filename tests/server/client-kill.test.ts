@@ -26,6 +26,15 @@ async function untilClientCount(admin: Redis, count: number): Promise<void> {
   throw new Error(`the server never had ${count} clients`);
 }
 
+/** Fails after `ms` instead of waiting on a close that never comes (a failing run ends quickly). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 const full = { received: '-ERR max number of clients reached\r\n', closedByServer: true };
 const served = { received: '+PONG\r\n+OK\r\n', closedByServer: true };
 
@@ -65,12 +74,12 @@ describe('CLIENT KILL', () => {
     sockets.push(self);
     await new Promise<void>((resolve) => self.once('connect', () => resolve()));
     const address = `127.0.0.1:${self.localPort}`;
-    const received = await new Promise<string>((resolve) => {
+    const received = await within(new Promise<string>((resolve) => {
       let text = '';
       self.on('data', (chunk) => (text += chunk.toString('latin1')));
       self.once('close', () => resolve(text));
       self.write(`CLIENT KILL ${address}\r\nPING\r\n`);
-    });
+    }), 10_000, 'the close after CLIENT KILL of the caller');
     expect(received).toBe('+OK\r\n');
   });
 
@@ -147,7 +156,7 @@ describe('timeout', () => {
     const keepAlive = setInterval(() => void active.ping(), 200);
     let closedAtMs: number[];
     try {
-      closedAtMs = await Promise.all(idle.map((client) => client.closed));
+      closedAtMs = await within(Promise.all(idle.map((client) => client.closed)), 10_000, 'the idle clients\' close');
     } finally {
       clearInterval(keepAlive);
     }
@@ -170,6 +179,6 @@ describe('timeout', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await untilClientCount(admin, 2);
     expect(await admin.config('SET', 'timeout', '1')).toBe('OK');
-    await idle.closed;
+    await within(idle.closed, 10_000, 'the idle client\'s close');
   });
 });
