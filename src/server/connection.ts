@@ -86,6 +86,8 @@ export class Connection {
   }
 
   private onDrain(): void {
+    // As Redis (writeToClient): replies leaving count as activity, so a slow reader of a big reply is not idle.
+    this.client.lastInteractionMs = Date.now();
     if (!this.awaitingDrain || this.closing) return;
     this.awaitingDrain = false;
     this.resumeProcessing();
