@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,9 +14,11 @@ const plantedKey = '\n\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIattacker attacker@e
 describe('CONFIG SET of protected configs (the arbitrary file write)', () => {
   const started: TestSabre[] = [];
   const clients: Redis[] = [];
+  const madeDirs: string[] = [];
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
     for (const sabre of started.splice(0)) await sabre.stop();
+    for (const dir of madeDirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
   async function start(overrides: Parameters<typeof startTestSabre>[0] = {}): Promise<{ sabre: TestSabre; client: Redis }> {
     const sabre = await startTestSabre(overrides);
@@ -38,6 +40,7 @@ describe('CONFIG SET of protected configs (the arbitrary file write)', () => {
   it('refuses CONFIG SET dir and dbfilename by default, so SAVE cannot write elsewhere', async () => {
     const { sabre, client } = await start();
     const victim = await makeDir('sabre-victim-');
+    madeDirs.push(victim);
     const sshDir = path.join(victim, '.ssh');
     await mkdir(sshDir);
     await expect(client.config('SET', 'dir', sshDir)).rejects.toThrow(protectedText('dir'));
@@ -58,6 +61,7 @@ describe('CONFIG SET of protected configs (the arbitrary file write)', () => {
   it('with enable-protected-configs yes, sets dir only to an existing directory and never creates one', async () => {
     const { client } = await start({ enableProtectedConfigs: 'yes' });
     const base = await makeDir('sabre-dir-');
+    madeDirs.push(base);
     const missing = path.join(base, 'missing', 'deeper');
     await expect(client.config('SET', 'dir', missing)).rejects.toThrow("ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory");
     expect(existsSync(path.join(base, 'missing'))).toBe(false);
