@@ -111,7 +111,8 @@ Sabre: a Redis-compatible server whose data lives in a SharedArrayBuffer.
 Flags (the same names work as directives in a config file):
   --port <n>                 TCP port (default 7379; 0 picks a free one)
   --bind <address>           address to listen on (default 127.0.0.1)
-  --dir <path>               directory of the RDB file (default ./data, created if missing)
+  --dir <path>               directory of the RDB file (default ./data, created at start if
+                             missing; CONFIG SET dir needs an existing one)
   --dbfilename <name>        RDB file name (default dump.rdb)
   --save "<sec> <changes>"   snapshot rules, several pairs allowed; --save '' disables
                              (default "3600 1 300 100 60 10000")
@@ -133,6 +134,13 @@ Flags (the same names work as directives in a config file):
                              free UNLINKed values on a worker thread (default yes)
   --sabre-on-bad-rdb exit|start-empty
                              an unreadable RDB at start stops the server (default exit)
+  --protected-mode yes|no    without requirepass, only loopback clients may connect (default yes)
+  --timeout <seconds>        close clients idle this long; 0 never (default 0)
+  --enable-protected-configs no|yes|local
+                             may clients CONFIG SET dir and dbfilename: local = from loopback
+                             only (default no)
+  --enable-debug-command no|yes|local
+                             may clients run DEBUG: local = from loopback only (default no)
   --config <file>            read directives from a redis.conf-style file first
   --help, --version
 

@@ -1,5 +1,5 @@
 import { match, P } from 'ts-pattern';
-import type { BadRdbPolicy, SaveRule, Settings } from '../commands/settings.ts';
+import type { BadRdbPolicy, ProtectedActionPolicy, SaveRule, Settings } from '../commands/settings.ts';
 
 /**
  * The redis.conf directives Sabre understands, shared by the command line, the config file and
@@ -33,9 +33,20 @@ export const directives = {
   'sabre-dump-worker': { runtime: true },
   'sabre-lazyfree-worker': { runtime: false },
   'sabre-logic-worker': { runtime: false },
+  // Immutable as in Redis 7: a client that could flip them could open what they close.
+  'enable-protected-configs': { runtime: false },
+  'enable-debug-command': { runtime: false },
+  'protected-mode': { runtime: true },
+  timeout: { runtime: true },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
+
+/**
+ * Redis 7's PROTECTED_CONFIG: together they choose where SAVE writes, so CONFIG SET of either is
+ * refused unless enable-protected-configs allows it (the arbitrary-file-write attack).
+ */
+export const protectedDirectives: ReadonlySet<DirectiveName> = new Set<DirectiveName>(['dir', 'dbfilename']);
 
 export function isDirective(name: string): name is DirectiveName {
   return Object.hasOwn(directives, name);
@@ -86,6 +97,21 @@ function yesNo(text: string, what: string): boolean {
   if (lower === 'yes') return true;
   if (lower === 'no') return false;
   throw new DirectiveError(`${what} must be 'yes' or 'no', got '${text}'`);
+}
+
+/** Redis's enum config parse, with its error text. */
+function protectedActionPolicy(text: string): ProtectedActionPolicy {
+  const lower = text.toLowerCase();
+  if (lower === 'no' || lower === 'yes' || lower === 'local') return lower;
+  throw new DirectiveError('argument(s) must be one of the following: no, yes, local');
+}
+
+/** Redis's int config parse for `timeout`, with its error texts. */
+function idleTimeoutSec(text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new DirectiveError("argument couldn't be parsed into an integer");
+  const seconds = Number(text);
+  if (seconds < 0 || seconds > 2147483647) throw new DirectiveError('argument must be between 0 and 2147483647 inclusive');
+  return seconds;
 }
 
 function single(name: string, args: readonly string[]): string {
@@ -153,6 +179,10 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
     .with('sabre-lazyfree-worker', () => { settings.lazyfreeWorker = yesNo(single(lower, args), 'sabre-lazyfree-worker'); })
     .with('sabre-dump-worker', () => { settings.dumpWorker = yesNo(single(lower, args), 'sabre-dump-worker'); })
     .with('sabre-logic-worker', () => { settings.logicWorker = yesNo(single(lower, args), 'sabre-logic-worker'); })
+    .with('enable-protected-configs', () => { settings.enableProtectedConfigs = protectedActionPolicy(single(lower, args)); })
+    .with('enable-debug-command', () => { settings.enableDebugCommand = protectedActionPolicy(single(lower, args)); })
+    .with('protected-mode', () => { settings.protectedMode = yesNo(single(lower, args), 'protected-mode'); })
+    .with('timeout', () => { settings.clientIdleTimeoutSec = idleTimeoutSec(single(lower, args)); })
     .exhaustive();
 }
 
@@ -178,5 +208,9 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('sabre-lazyfree-worker', () => (settings.lazyfreeWorker ? 'yes' : 'no'))
     .with('sabre-dump-worker', () => (settings.dumpWorker ? 'yes' : 'no'))
     .with('sabre-logic-worker', () => (settings.logicWorker ? 'yes' : 'no'))
+    .with('enable-protected-configs', () => settings.enableProtectedConfigs)
+    .with('enable-debug-command', () => settings.enableDebugCommand)
+    .with('protected-mode', () => (settings.protectedMode ? 'yes' : 'no'))
+    .with('timeout', () => String(settings.clientIdleTimeoutSec))
     .exhaustive();
 }

@@ -1,7 +1,8 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { applyDirective, DirectiveError, directives, directiveValue, isDirective, type DirectiveName } from '../cli/directives.ts';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { applyDirective, DirectiveError, directives, directiveValue, isDirective, protectedDirectives, type DirectiveName } from '../cli/directives.ts';
 import { globMatch } from '../engine/glob.ts';
-import { CommandError, reply, type CommandSpec, type Reply } from '../server/index.ts';
+import { CommandError, reply, type ClientState, type CommandSpec, type Reply } from '../server/index.ts';
+import { allowsProtectedAction } from '../server/local-peer.ts';
 import type { CommandContext } from './context.ts';
 import { bind, define, noKeys } from './spec.ts';
 
@@ -25,11 +26,35 @@ function setFailed(name: string, reason: string): CommandError {
   return new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
 }
 
+/** strerror's words for what Redis's chdir() would report, so the reply reads as Redis's does. */
+const directoryErrorTexts: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+};
+
+/**
+ * CONFIG SET dir takes an existing, enterable directory and never creates one: creating it would
+ * let a client lay out any path the process may write (Redis 7 refuses a missing one the same way).
+ */
+function checkExistingDirectory(dir: string): string | null {
+  try {
+    if (!statSync(dir).isDirectory()) return directoryErrorTexts.ENOTDIR!;
+    accessSync(dir, fsConstants.X_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    return directoryErrorTexts[code] ?? (error as Error).message;
+  }
+}
+
 /**
  * CONFIG SET name value [name value ...]: all or nothing, as Redis 7 does — every pair is checked
  * on a copy of the settings before any is applied.
  */
-function configSet(ctx: CommandContext, argv: readonly Buffer[]): Reply {
+function configSet(ctx: CommandContext, client: ClientState, argv: readonly Buffer[]): Reply {
   if (argv.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'config|set' command");
   const candidate = { ...ctx.settings, save: [...ctx.settings.save] };
   const names = new Set<string>();
@@ -40,6 +65,9 @@ function configSet(ctx: CommandContext, argv: readonly Buffer[]): Reply {
     if (names.has(name)) throw new CommandError(`ERR Duplicate parameter - ${name}`);
     names.add(name);
     if (!directives[name].runtime) throw setFailed(name, "can't set immutable config");
+    if (protectedDirectives.has(name) && !allowsProtectedAction(ctx.settings.enableProtectedConfigs, client.remoteAddress)) {
+      throw setFailed(name, "can't set protected config");
+    }
     try {
       applyDirective(candidate, name, [value]);
     } catch (error) {
@@ -47,12 +75,8 @@ function configSet(ctx: CommandContext, argv: readonly Buffer[]): Reply {
       throw error;
     }
     if (name === 'dir') {
-      try {
-        mkdirSync(candidate.dir, { recursive: true });
-        if (!statSync(candidate.dir).isDirectory()) throw new Error('Not a directory');
-      } catch (error) {
-        throw setFailed(name, (error as Error).message);
-      }
+      const problem = checkExistingDirectory(candidate.dir);
+      if (problem !== null) throw setFailed(name, problem);
     }
   }
   Object.assign(ctx.settings, candidate);
@@ -81,7 +105,7 @@ export function configCommand(ctx: CommandContext): CommandSpec {
       bind(ctx, define('get', -3, adminFlags, noKeys, 'server', '2.0.0', 'Get the values of configuration parameters',
         (c, _client, argv) => configGet(c, argv.slice(2)))),
       bind(ctx, define('set', -4, adminFlags, noKeys, 'server', '2.0.0', 'Set configuration parameters to the given values',
-        (c, _client, argv) => configSet(c, argv))),
+        (c, client, argv) => configSet(c, client, argv))),
       bind(ctx, define('resetstat', 2, adminFlags, noKeys, 'server', '2.0.0', 'Reset the stats returned by INFO',
         (c) => {
           c.stats.commandsProcessed = 0;

@@ -1,4 +1,5 @@
 import { CommandError, reply, type CommandSpec, type Reply } from '../server/index.ts';
+import { allowsProtectedAction } from '../server/local-peer.ts';
 import { option, Texts } from './args.ts';
 import type { CommandContext, ShutdownMode } from './context.ts';
 import { SaveFailedError, SaveInProgressError } from './persistence.ts';
@@ -136,10 +137,20 @@ async function checkWhenFreerIdle(ctx: CommandContext): Promise<Reply> {
   return violations.length === 0 ? reply.ok() : reply.error(`ERR ${violations.length} violations: ${JSON.stringify(violations.slice(0, 3))}`);
 }
 
-/** DEBUG, with Sabre's own subcommands: RESTART-LOGIC and CHECK. */
+/** Redis 7's refusal, word for word (processCommand), for every subcommand including HELP. */
+const debugNotAllowedText =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, ' +
+  'otherwise you need to set this option in the configuration file, and then restart the server.';
+
+/**
+ * DEBUG, with Sabre's own subcommands: RESTART-LOGIC and CHECK. Closed unless enable-debug-command
+ * opens it: CHECK stalls every client for as long as the whole-buffer walk takes (docs/server.md,
+ * "DEBUG CHECK"), and RESTART-LOGIC / CRASH-LOGIC drop every connection.
+ */
 export function debugCommand(ctx: CommandContext): CommandSpec {
   return bind(ctx, define('debug', -2, ['admin', 'noscript', 'loading', 'stale'], noKeys, 'server', '1.0.0', 'A container for debugging commands',
-    (c, _client, argv) => {
+    (c, client, argv) => {
+      if (!allowsProtectedAction(c.settings.enableDebugCommand, client.remoteAddress)) throw new CommandError(debugNotAllowedText);
       const sub = option(argv[1]);
       if (sub === 'RESTART-LOGIC' && argv.length === 2) {
         if (c.requestLogicRestart !== null) {

@@ -10,6 +10,12 @@ export interface SaveRule {
 /** What to do when the RDB at start cannot be read. */
 export type BadRdbPolicy = 'exit' | 'start-empty';
 
+/**
+ * enable-protected-configs / enable-debug-command, as Redis 7: `local` allows the action from a
+ * loopback peer only (src/server/local-peer.ts).
+ */
+export type ProtectedActionPolicy = 'no' | 'yes' | 'local';
+
 export interface Settings {
   port: number;
   bind: string;
@@ -39,6 +45,14 @@ export interface Settings {
   dumpWorker: boolean;
   /** Milliseconds between active-expiry steps (hz 10 as Redis). */
   activeExpireIntervalMs: number;
+  /** enable-protected-configs: who may CONFIG SET dir and dbfilename (fixed at start, as in Redis). */
+  enableProtectedConfigs: ProtectedActionPolicy;
+  /** enable-debug-command: who may run DEBUG (fixed at start, as in Redis). */
+  enableDebugCommand: ProtectedActionPolicy;
+  /** protected-mode: without requirepass, only loopback peers may connect. */
+  protectedMode: boolean;
+  /** timeout: a client silent this many seconds is closed; 0 = never. */
+  clientIdleTimeoutSec: number;
 }
 
 /** Defaults safe for a laptop: loopback, a port that a system Redis on 6379 does not own. */
@@ -65,6 +79,11 @@ export function defaultSettings(): Settings {
     lazyfreeWorker: true,
     logicWorker: false,
     activeExpireIntervalMs: 100,
+    // Redis 7's defaults: the admin surface closed, idle clients kept.
+    enableProtectedConfigs: 'no',
+    enableDebugCommand: 'no',
+    protectedMode: true,
+    clientIdleTimeoutSec: 0,
   };
 }
 

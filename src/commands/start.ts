@@ -85,6 +85,9 @@ function newHost(settings: Settings): EngineHost {
  */
 export async function startSabre(settings: Settings, options: StartOptions = {}): Promise<SabreInstance> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // DEVIATION: Redis exits when its dir is missing; Sabre creates the one the operator named on the
+  // command line or in the config file, so `npm start` (./data) works on a fresh clone. Only the
+  // operator chooses it: CONFIG SET dir never creates a directory (config-command.ts).
   await mkdir(settings.dir, { recursive: true });
   // A logic worker taking over (attach) runs in the same process as the one before: nothing is stale.
   if (options.attach === undefined) {
@@ -203,6 +206,9 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
       maxClientCount: settings.maxclients,
       parserLimits: { bulkByteLengthMax: settings.protoMaxBulkLen },
       refuseCommand,
+      // Read live: CONFIG SET protected-mode / timeout take effect at the next accept / sweep.
+      protectedMode: () => settings.protectedMode,
+      clientIdleTimeoutSec: () => settings.clientIdleTimeoutSec,
     });
   } catch (error) {
     throw new StartupError(`cannot listen on ${settings.bind}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ClientState } from './client-state.ts';
 import { printedArg, syntaxErrorReply, wrongPassReply } from './command-errors.ts';
 import type { CommandSpec } from './command-table.ts';
@@ -14,11 +15,23 @@ const helloNeedsAuthText =
 const authWithoutPasswordText =
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
 
+/**
+ * Compares in time that depends on neither the position of the first differing byte nor either
+ * length: both sides are hashed to 32 bytes first (timingSafeEqual alone needs equal lengths, and
+ * checking the lengths first would tell an attacker the password's length). Redis 7 compares
+ * SHA-256 digests for the same reason (ACL time-independent compare).
+ */
+export function passwordMatches(given: Buffer, required: string): boolean {
+  const givenDigest = createHash('sha256').update(given).digest();
+  const requiredDigest = createHash('sha256').update(required, 'utf8').digest();
+  return timingSafeEqual(givenDigest, requiredDigest);
+}
+
 /** True when the credentials open the default user: any password does when none is configured. */
 function credentialsAccepted(context: ServerContext, userName: string, password: Buffer): boolean {
   if (userName !== defaultUserName) return false;
   const required = context.config.requirePassword;
-  return required === null || password.equals(Buffer.from(required));
+  return required === null || passwordMatches(password, required);
 }
 
 export function authCommands(context: ServerContext): CommandSpec[] {

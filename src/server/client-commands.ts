@@ -1,3 +1,4 @@
+import { clientKill } from './client-kill.ts';
 import type { ClientState } from './client-state.ts';
 import { syntaxErrorReply } from './command-errors.ts';
 import type { CommandSpec } from './command-table.ts';
@@ -61,6 +62,24 @@ const clientHelpLines = [
   '    Return the ID of the current connection.',
   'INFO',
   '    Return information about the current client connection.',
+  'KILL <ip:port>',
+  '    Kill connection made from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Kill connections. Options are:',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made from the specified address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made to specified local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Kill connections by type.',
+  '    * USER <username>',
+  '      Kill connections authenticated by <username>.',
+  '    * SKIPME (YES|NO)',
+  '      Skip killing current connection (default: yes).',
+  '    * ID <client-id>',
+  '      Kill connections by client id.',
+  '    * MAXAGE <maxage>',
+  '      Kill connections older than the specified age.',
   'LIST [TYPE NORMAL] [ID <id> [<id> ...]]',
   '    Return information about client connections.',
   'SETINFO <LIB-NAME|LIB-VER> <value>',
@@ -147,6 +166,7 @@ export function clientCommand(context: ServerContext): CommandSpec {
       sub('info', 2, 'Returns information about the current client connection.', (client) =>
         reply.verbatimText(`${describeClient(client, Date.now())}\n`)),
       sub('setinfo', 4, 'Set client or connection specific info', setInfo),
+      { ...sub('kill', -3, 'Kill the connection of a client', (client, argv) => clientKill(context, client, argv)), flags: ['admin', 'noscript', 'loading', 'stale'] },
       sub('help', 2, 'Show helpful text about the different subcommands', () =>
         reply.array(clientHelpLines.map((line) => reply.simple(line)))),
     ],

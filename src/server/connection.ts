@@ -68,13 +68,28 @@ export class Connection {
     this.socket.once('close', () => clearTimeout(timer));
   }
 
+  /** CLIENT KILL and the idle timeout: closes now, dropping unsent replies, as Redis's freeClient. */
+  kill(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  /** A command's reply is still to come (an async command): the idle timeout leaves it alone. */
+  get commandRunning(): boolean {
+    return this.awaitingReply;
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    // As Redis (readQueryFromClient): any bytes read count as activity for the idle timeout.
+    this.client.lastInteractionMs = Date.now();
     this.parser.push(chunk);
     this.process();
   }
 
   private onDrain(): void {
+    // As Redis (writeToClient): replies leaving count as activity, so a slow reader of a big reply is not idle.
+    this.client.lastInteractionMs = Date.now();
     if (!this.awaitingDrain || this.closing) return;
     this.awaitingDrain = false;
     this.resumeProcessing();

@@ -5,6 +5,8 @@ import { CommandTable, type CommandSpec } from './command-table.ts';
 import { Connection, type ConnectionSettings } from './connection.ts';
 import { connectionCommands } from './connection-commands.ts';
 import type { Executor } from './executor.ts';
+import { IdleSweep } from './idle-sweep.ts';
+import { protectedModeDeniedText, protectedModeDenies } from './protected-mode.ts';
 import type { Reply } from './reply.ts';
 import { defaultParserLimits, type ParserLimits } from './resp-parser.ts';
 import type { ServerConfig, ServerContext } from './server-context.ts';
@@ -35,6 +37,10 @@ export interface ServerOptions {
    * it, null lets it run. Sabre's MISCONF lives here; `fullName` is "config|set" for a subcommand.
    */
   readonly refuseCommand?: (spec: CommandSpec, fullName: string) => Reply | null;
+  /** protected-mode, read at each accept (CONFIG SET changes it). Default: on, as Redis. */
+  readonly protectedMode?: () => boolean;
+  /** timeout in seconds, read at each sweep (CONFIG SET changes it); 0 = never. Default 0. */
+  readonly clientIdleTimeoutSec?: () => number;
   /** A programming error escaped a command. Default: print it; the client gets an error and is closed. */
   readonly onInternalError?: (error: unknown, client: ClientState) => void;
 }
@@ -54,6 +60,9 @@ export interface SabreServer {
 }
 
 const defaultOutputPauseByteLength = 4 * 1024 * 1024;
+/** Redis's clients cron runs hz (10) times a second and visits every client once per second. */
+const idleSweepIntervalMs = 100;
+const idleSweepTicksPerRound = 10;
 
 export async function startServer(options: ServerOptions): Promise<SabreServer> {
   const host = options.host ?? '127.0.0.1';
@@ -64,6 +73,7 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     reportedRedisVersion: options.reportedRedisVersion ?? '7.0.15',
   };
   const connections = new Set<Connection>();
+  const connectionOf = new WeakMap<ClientState, Connection>();
   const commands = new CommandTable();
   const startedAtMs = Date.now();
   let nextClientId = 1;
@@ -80,6 +90,16 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
       for (const connection of connections) yield connection.client;
     },
     executorInfoSections: () => options.executor.infoSections?.() ?? [],
+    killClient: (client) => {
+      const connection = connectionOf.get(client);
+      if (connection === undefined || !connections.has(connection)) return;
+      // Out of the count now, so the slot is free before the socket's 'close' event runs.
+      removeConnection(connection);
+      connection.kill();
+    },
+  };
+  const removeConnection = (closed: Connection) => {
+    if (connections.delete(closed)) options.executor.clientClosed?.(closed.client);
   };
   commands.registerAll(connectionCommands(context));
   if (options.commands !== undefined) commands.registerAll(options.commands);
@@ -106,16 +126,22 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
       setTimeout(() => socket.destroy(), settings.closeGraceMs).unref();
       return;
     }
+    if (protectedModeDenies(options.protectedMode?.() ?? true, config.requirePassword !== null, socket.remoteAddress ?? '')) {
+      socket.on('error', () => socket.destroy());
+      socket.resume();
+      socket.end(protectedModeDeniedText);
+      setTimeout(() => socket.destroy(), settings.closeGraceMs).unref();
+      return;
+    }
     const client = new ClientState(
       nextClientId++,
       formatAddress(socket.remoteAddress, socket.remotePort),
       formatAddress(socket.localAddress, socket.localPort),
       config.requirePassword === null,
     );
-    const connection = new Connection(socket, client, settings, (closed) => {
-      if (connections.delete(closed)) options.executor.clientClosed?.(closed.client);
-    });
+    const connection = new Connection(socket, client, settings, removeConnection);
     connections.add(connection);
+    connectionOf.set(client, connection);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -127,6 +153,9 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
   });
   const address = server.address();
   tcpPort = typeof address === 'object' && address !== null ? address.port : 0;
+  const idleSweep = new IdleSweep(connections, options.clientIdleTimeoutSec ?? (() => 0), idleSweepTicksPerRound);
+  const idleSweepTimer = setInterval(() => idleSweep.tick(Date.now()), idleSweepIntervalMs);
+  idleSweepTimer.unref();
 
   return {
     host,
@@ -137,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
       config.requirePassword = password;
     },
     close: async () => {
+      clearInterval(idleSweepTimer);
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // The net.Server reports closed a tick before each socket's own 'close' event has run.
       const socketsClosed = [...connections].map(

@@ -26,6 +26,8 @@ export interface ServerContext {
   readonly startedAtMs: number;
   readonly tcpPort: number;
   clients(): Iterable<ClientState>;
+  /** CLIENT KILL: closes that client's connection now (unsent replies dropped); it stops counting at once. */
+  killClient(client: ClientState): void;
   /** Sections the executor contributes to INFO. */
   executorInfoSections(): readonly InfoSection[];
 }

@@ -76,6 +76,18 @@ describe('command-line flags', () => {
     expect(() => run(argv)).toThrow(message);
   });
 
+  it('takes the admin-surface settings from flags and the config file, with Redis 7 defaults and texts', () => {
+    const defaults = run([]);
+    expect([defaults.enableProtectedConfigs, defaults.enableDebugCommand, defaults.protectedMode, defaults.clientIdleTimeoutSec]).toEqual(['no', 'no', true, 0]);
+    const fromFile = run(['s.conf', '--enable-debug-command', 'LOCAL'], {
+      's.conf': 'enable-protected-configs yes\nenable-debug-command yes\nprotected-mode no\ntimeout 300\n',
+    });
+    expect([fromFile.enableProtectedConfigs, fromFile.enableDebugCommand, fromFile.protectedMode, fromFile.clientIdleTimeoutSec]).toEqual(['yes', 'local', false, 300]);
+    expect(() => run(['--enable-debug-command', 'maybe'])).toThrow('--enable-debug-command: argument(s) must be one of the following: no, yes, local');
+    expect(() => run(['--timeout', '-3'])).toThrow('--timeout: argument must be between 0 and 2147483647 inclusive');
+    expect(() => run(['--protected-mode', 'sometimes'])).toThrow(UsageError);
+  });
+
   it('names the file and line of a bad directive', () => {
     expect(() => run(['bad.conf'], { 'bad.conf': 'port 1\nbogus 2\n' })).toThrow("bad.conf:2: unknown directive 'bogus'");
     expect(() => parseConfigText('dir "unterminated', 'x.conf')).toThrow('x.conf:1: unbalanced quotes');

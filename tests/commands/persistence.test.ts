@@ -64,7 +64,7 @@ describe('SAVE and loading', () => {
 
     await expectRedisLoads(sabre.dir, expected);
 
-    const again = await startTestSabre({}, sabre.dir);
+    const again = await startTestSabre({ enableDebugCommand: 'yes' }, sabre.dir);
     started.push(again);
     expect(again.logs.join('\n')).toMatch(/DB loaded from disk: 16 keys/);
     const againClient = new Redis({ port: again.port });
@@ -125,7 +125,7 @@ describe('SAVE and loading', () => {
   });
 
   it.each([false, true])('writes with BGSAVE the dataset as of the command while writes go on, and a real redis-server loads it (dump worker: %s)', async (dumpWorker) => {
-    const sabre = await startTestSabre({ dumpWorker });
+    const sabre = await startTestSabre({ dumpWorker, enableDebugCommand: 'yes' });
     started.push(sabre);
     const client = new Redis({ port: sabre.port });
     await fill(client);
@@ -151,7 +151,7 @@ describe('SAVE and loading', () => {
   });
 
   it('reports failed saves (the target is a directory), refuses to SHUTDOWN without its save, and exits past it only with FORCE', async () => {
-    const sabre = await startTestSabre();
+    const sabre = await startTestSabre({ enableDebugCommand: 'yes' });
     started.push(sabre);
     await mkdir(path.join(sabre.dir, 'dump.rdb', 'blocker'), { recursive: true });
     const client = new Redis({ port: sabre.port, maxRetriesPerRequest: 0, retryStrategy: () => null });

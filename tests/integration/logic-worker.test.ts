@@ -35,7 +35,7 @@ describe('command logic in a replaceable worker thread (--sabre-logic-worker yes
     const dir = await makeDir('sabre-logic-worker-');
     dirs.push(dir);
     const port = await freePort();
-    sabre = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', '--sabre-logic-worker', 'yes'], repositoryRoot);
+    sabre = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', '--sabre-logic-worker', 'yes', '--enable-debug-command', 'yes'], repositoryRoot);
     expect(sabre.output()).toContain('command logic in a worker thread');
     await cli(port, 'rpush', 'before', 'a', 'b');
 
@@ -95,7 +95,7 @@ describe('command logic in a replaceable worker thread (--sabre-logic-worker yes
     const dir = await makeDir('sabre-no-logic-worker-');
     dirs.push(dir);
     const port = await freePort();
-    const plain = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', ''], repositoryRoot);
+    const plain = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', '--enable-debug-command', 'yes'], repositoryRoot);
     expect(await cli(port, 'debug', 'crash-logic')).toBe('ERR CRASH-LOGIC needs --sabre-logic-worker yes');
     expect(await cli(port, 'ping')).toBe('PONG');
     plain.child.kill('SIGTERM');

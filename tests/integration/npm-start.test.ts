@@ -40,7 +40,7 @@ describe('the sabre bin and npm start', () => {
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('DB saved on disk');
 
-    const second = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dataDir], repositoryRoot);
+    const second = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dataDir, '--enable-debug-command', 'yes'], repositoryRoot);
     running.push(second);
     expect(second.output()).toMatch(/DB loaded from disk: 2 keys/);
     expect(await cli(port, 'get', 'greeting')).toBe('hello');

@@ -60,7 +60,7 @@ describe('hostile clients', () => {
   const internalErrors: unknown[] = [];
 
   beforeAll(async () => {
-    sabre = await startTestSabre();
+    sabre = await startTestSabre({ enableDebugCommand: 'yes' });
     good = new Redis({ port: sabre.port });
     vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
       internalErrors.push(args);
