@@ -1,5 +1,5 @@
 import { match, P } from 'ts-pattern';
-import type { BadRdbPolicy, SaveRule, Settings } from '../commands/settings.ts';
+import type { BadRdbPolicy, ClientMemoryLimit, SaveRule, Settings } from '../commands/settings.ts';
 
 /**
  * The redis.conf directives Sabre understands, shared by the command line, the config file and
@@ -32,6 +32,8 @@ export const directives = {
   'sabre-dump-worker': { runtime: true },
   'sabre-lazyfree-worker': { runtime: false },
   'sabre-logic-worker': { runtime: false },
+  'client-query-buffer-limit': { runtime: true },
+  'maxmemory-clients': { runtime: true },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -71,6 +73,21 @@ export function parseSaveRules(args: readonly string[]): SaveRule[] {
     rules.push({ seconds, changes });
   }
   return rules;
+}
+
+/** "10%" or a memory value; Redis's error texts. */
+function parseClientMemoryLimit(text: string): ClientMemoryLimit {
+  const percent = /^(\d+)%$/.exec(text.trim());
+  if (percent !== null) {
+    const value = Number(percent[1]);
+    if (value > 100) throw new DirectiveError('percentage argument must be less or equal to 100');
+    return { kind: 'percent', percent: value };
+  }
+  try {
+    return { kind: 'bytes', byteLength: parseMemory(text) };
+  } catch {
+    throw new DirectiveError('argument must be a memory or percent value');
+  }
 }
 
 function integerIn(text: string, min: number, max: number, what: string): number {
@@ -151,6 +168,12 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
     .with('sabre-lazyfree-worker', () => { settings.lazyfreeWorker = yesNo(single(lower, args), 'sabre-lazyfree-worker'); })
     .with('sabre-dump-worker', () => { settings.dumpWorker = yesNo(single(lower, args), 'sabre-dump-worker'); })
     .with('sabre-logic-worker', () => { settings.logicWorker = yesNo(single(lower, args), 'sabre-logic-worker'); })
+    .with('client-query-buffer-limit', () => {
+      const bytes = parseMemory(single(lower, args));
+      if (bytes < 1024 * 1024) throw new DirectiveError(`argument must be between 1048576 and 9223372036854775807 inclusive`);
+      settings.clientQueryBufferLimit = bytes;
+    })
+    .with('maxmemory-clients', () => { settings.maxmemoryClients = parseClientMemoryLimit(single(lower, args)); })
     .exhaustive();
 }
 
@@ -175,5 +198,10 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('sabre-lazyfree-worker', () => (settings.lazyfreeWorker ? 'yes' : 'no'))
     .with('sabre-dump-worker', () => (settings.dumpWorker ? 'yes' : 'no'))
     .with('sabre-logic-worker', () => (settings.logicWorker ? 'yes' : 'no'))
+    .with('client-query-buffer-limit', () => String(settings.clientQueryBufferLimit))
+    .with('maxmemory-clients', () => {
+      const limit = settings.maxmemoryClients;
+      return limit.kind === 'bytes' ? String(limit.byteLength) : `${limit.percent}%`;
+    })
     .exhaustive();
 }

@@ -1,3 +1,5 @@
+import { defaultClientMemoryByteLengthMax } from '../server/client-memory.ts';
+
 /**
  * The server's settings: what the command line and config file set, what CONFIG GET reads and
  * CONFIG SET changes. Names follow redis.conf directives.
@@ -6,6 +8,9 @@ export interface SaveRule {
   readonly seconds: number;
   readonly changes: number;
 }
+
+/** maxmemory-clients: bytes, or a percentage of maxmemory (Redis 7 accepts both). */
+export type ClientMemoryLimit = { readonly kind: 'bytes'; readonly byteLength: number } | { readonly kind: 'percent'; readonly percent: number };
 
 /** What to do when the RDB at start cannot be read. */
 export type BadRdbPolicy = 'exit' | 'start-empty';
@@ -37,6 +42,10 @@ export interface Settings {
   dumpWorker: boolean;
   /** Milliseconds between active-expiry steps (hz 10 as Redis). */
   activeExpireIntervalMs: number;
+  /** client-query-buffer-limit: a client whose unfinished request holds more is closed. */
+  clientQueryBufferLimit: number;
+  /** maxmemory-clients: cap on the memory of all clients together; 0 bytes = none. */
+  maxmemoryClients: ClientMemoryLimit;
 }
 
 /** Defaults safe for a laptop: loopback, a port that a system Redis on 6379 does not own. */
@@ -62,7 +71,16 @@ export function defaultSettings(): Settings {
     lazyfreeWorker: true,
     logicWorker: false,
     activeExpireIntervalMs: 100,
+    clientQueryBufferLimit: 1024 * 1024 * 1024,
+    // DEVIATION: Redis's default is 0 (no cap); see defaultClientMemoryByteLengthMax.
+    maxmemoryClients: { kind: 'bytes', byteLength: defaultClientMemoryByteLengthMax() },
   };
+}
+
+/** maxmemory-clients in bytes now: a percentage of maxmemory is 0 (no cap) while maxmemory is 0, as in Redis. */
+export function clientMemoryByteLengthMax(settings: Settings): number {
+  const limit = settings.maxmemoryClients;
+  return limit.kind === 'bytes' ? limit.byteLength : Math.floor((settings.maxmemory * limit.percent) / 100);
 }
 
 export function formatSaveRules(rules: readonly SaveRule[]): string {

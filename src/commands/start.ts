@@ -7,7 +7,7 @@ import { EngineHost, type CommandContext, type ShutdownMode, type Stats } from '
 import { sabreCommands, sabreExecutor } from './index.ts';
 import { startFreer, type Freer } from './lazy-free-path.ts';
 import { Persistence } from './persistence.ts';
-import type { Settings } from './settings.ts';
+import { clientMemoryByteLengthMax, type Settings } from './settings.ts';
 
 /** The server could not start: the message is for the user (bad RDB, port in use...). */
 export class StartupError extends Error {
@@ -160,7 +160,8 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
       port: settings.port,
       requirePassword: settings.requirepass,
       maxClientCount: settings.maxclients,
-      parserLimits: { bulkByteLengthMax: settings.protoMaxBulkLen },
+      parserLimits: { bulkByteLengthMax: settings.protoMaxBulkLen, requestByteLengthMax: settings.clientQueryBufferLimit },
+      clientMemoryByteLengthMax: () => clientMemoryByteLengthMax(settings),
     });
   } catch (error) {
     throw new StartupError(`cannot listen on ${settings.bind}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
