@@ -17,6 +17,8 @@ export interface MemoryAccount {
   readonly client: ClientState;
   /** Bytes this account last reported (kept by the ledger; read-only outside it). */
   accountedByteLength: number;
+  /** Whether the client was NO-EVICT at its last report (kept by the ledger). */
+  accountedAsExempt: boolean;
   /** Closes the connection now; called at most once. */
   evict(): void;
 }
@@ -38,17 +40,16 @@ const defaultHeapUsedFractionMax = 0.85;
 const defaultHeapSampleIntervalMs = 100;
 /** After a heap eviction, the freed memory shows only after a collection: wait before the next. */
 const heapEvictionPauseMs = 500;
-/**
- * When every client over the cap is exempt (NO-EVICT), the ledger does not scan them again until
- * the total has grown by this much: a scan is O(clients), and it must not run on every read.
- */
-const futileScanGrowthByteLength = 1024 * 1024;
 
 export class ClientMemoryLedger {
   private readonly accounts = new Set<MemoryAccount>();
   private totalByteLength = 0;
+  /**
+   * Part of the total held by NO-EVICT clients. While the excess is all theirs, nothing can be
+   * evicted, and the O(clients) scan for the biggest is skipped instead of running on every read.
+   */
+  private exemptByteLength = 0;
   private evictedCount = 0;
-  private futileScanTotalByteLength = -1;
   private heapTimer: NodeJS.Timeout | null = null;
   private heapEvictionAfterMs = 0;
 
@@ -72,12 +73,14 @@ export class ClientMemoryLedger {
 
   open(account: MemoryAccount): void {
     account.accountedByteLength = 0;
+    account.accountedAsExempt = false;
     this.accounts.add(account);
   }
 
   close(account: MemoryAccount): void {
     if (!this.accounts.delete(account)) return;
     this.totalByteLength -= account.accountedByteLength;
+    if (account.accountedAsExempt) this.exemptByteLength -= account.accountedByteLength;
     account.accountedByteLength = 0;
   }
 
@@ -85,7 +88,10 @@ export class ClientMemoryLedger {
   report(account: MemoryAccount, byteLength: number): void {
     if (!this.accounts.has(account)) return;
     this.totalByteLength += byteLength - account.accountedByteLength;
+    if (account.accountedAsExempt) this.exemptByteLength -= account.accountedByteLength;
     account.accountedByteLength = byteLength;
+    account.accountedAsExempt = account.client.noEvict;
+    if (account.accountedAsExempt) this.exemptByteLength += byteLength;
     const capByteLength = this.options.totalByteLengthMax();
     if (capByteLength > 0 && this.totalByteLength > capByteLength) this.evictOver(capByteLength);
   }
@@ -102,14 +108,13 @@ export class ClientMemoryLedger {
   }
 
   private evictOver(capByteLength: number): void {
-    if (this.futileScanTotalByteLength >= 0 && this.totalByteLength < this.futileScanTotalByteLength + futileScanGrowthByteLength) return;
+    if (this.exemptByteLength >= this.totalByteLength) return;
     const candidates = [...this.accounts].filter((account) => !account.client.noEvict && account.accountedByteLength > 0);
     candidates.sort((a, b) => b.accountedByteLength - a.accountedByteLength);
     for (const account of candidates) {
       if (this.totalByteLength <= capByteLength) break;
       this.evict(account, `client memory ${this.totalByteLength} bytes > maxmemory-clients ${capByteLength}`);
     }
-    this.futileScanTotalByteLength = this.totalByteLength > capByteLength ? this.totalByteLength : -1;
   }
 
   private checkHeap(fraction: number): void {

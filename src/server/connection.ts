@@ -42,6 +42,7 @@ const outputWatchByteLength = 64 * 1024;
 export class Connection implements MemoryAccount {
   private readonly parser: RequestParser;
   accountedByteLength = 0;
+  accountedAsExempt = false;
   private watchingOutput = false;
   private readonly encoder = new ReplyEncoder();
   // While either is set, requests stay queued in the parser and the socket is not read.
