@@ -136,7 +136,16 @@ export class RequestParser {
 
   /** Every byte the parser keeps alive (memory.totalByteLength without making the object). O(1). */
   get heldByteLength(): number {
-    return this.buffer.length + this.bounds.byteLength + this.bigArgumentsByteLength + (this.bigBulk?.length ?? 0);
+    return this.receiveByteCapacity() + this.bounds.byteLength + this.bigArgumentsByteLength + (this.bigBulk?.length ?? 0);
+  }
+
+  /**
+   * A borrowed chunk keeps its whole ArrayBuffer alive, also when it is a view of part of it (what
+   * follows a big argument); the socket's chunks own theirs exactly. Owned buffers are at least
+   * 16 KiB, so never a slice of Node's shared pool.
+   */
+  private receiveByteCapacity(): number {
+    return this.bufferOwned ? this.buffer.length : this.buffer.buffer.byteLength;
   }
 
   /** The bytes client-query-buffer-limit applies to: unparsed bytes plus the unfinished request. */
