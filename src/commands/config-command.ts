@@ -58,6 +58,7 @@ function configSet(ctx: CommandContext, argv: readonly Buffer[]): Reply {
   Object.assign(ctx.settings, candidate);
   if (names.has('requirepass')) ctx.server?.setRequirePassword(ctx.settings.requirepass);
   if (names.has('client-query-buffer-limit')) ctx.server?.setQueryBufferLimit(ctx.settings.clientQueryBufferLimit);
+  if (names.has('maxmemory-clients')) ctx.server?.enforceClientMemory();
   return reply.ok();
 }
 

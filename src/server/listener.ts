@@ -57,6 +57,8 @@ export interface SabreServer {
   evictedClientCount(): number;
   /** Bytes all connections hold now (the sum maxmemory-clients caps). */
   clientMemoryByteLength(): number;
+  /** CONFIG SET maxmemory-clients lowered the cap: evict now rather than at the next read. */
+  enforceClientMemory(): void;
   /** Stops accepting, ends every connection after its pending replies, resolves when all are closed. */
   close(): Promise<void>;
 }
@@ -156,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     },
     evictedClientCount: () => memory.evictedClientCount,
     clientMemoryByteLength: () => memory.accountedByteLength,
+    enforceClientMemory: () => memory.enforce(),
     close: async () => {
       memory.stop();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -322,7 +322,11 @@ export class RequestParser {
         if (this.bulkLength >= bigBulkByteLengthMin && available < this.bulkLength) this.startBigBulk();
         return null;
       }
-      this.noteArgument(this.pos - this.requestStart, this.bulkLength);
+      const slot = this.argumentCount * 2;
+      if (slot === this.bounds.length) this.growBounds();
+      this.bounds[slot] = this.pos - this.requestStart;
+      this.bounds[slot + 1] = this.bulkLength;
+      this.argumentCount++;
       // Like Redis, the two bytes after the payload are skipped, not checked.
       this.pos += this.bulkLength + 2;
       this.bulkLength = noBulk;
@@ -331,17 +335,11 @@ export class RequestParser {
     return this.completeRequest();
   }
 
-  private noteArgument(start: number, byteLength: number): void {
-    let slot = this.argumentCount * 2;
-    if (slot === this.bounds.length) {
-      // Grows with the arguments that arrive, never past the count the header declares.
-      const grown = new Uint32Array(Math.min(this.bounds.length * 2, this.argumentCountDeclared * 2));
-      grown.set(this.bounds);
-      this.bounds = grown;
-    }
-    this.bounds[slot++] = start;
-    this.bounds[slot] = byteLength;
-    this.argumentCount++;
+  /** Grows with the arguments that arrive, never past the count the header declares. */
+  private growBounds(): void {
+    const grown = new Uint32Array(Math.min(this.bounds.length * 2, this.argumentCountDeclared * 2));
+    grown.set(this.bounds);
+    this.bounds = grown;
   }
 
   /** The argv of the request just finished: Buffer views made now, one per argument. */
@@ -401,7 +399,11 @@ export class RequestParser {
     if (this.bigBulkFilled < this.bulkLength) return chunk.subarray(chunk.length);
     this.bigBulk = null;
     this.bigBulkFilled = 0;
-    this.noteArgument(bigArgumentMark, target.length);
+    const slot = this.argumentCount * 2;
+    if (slot === this.bounds.length) this.growBounds();
+    this.bounds[slot] = bigArgumentMark;
+    this.bounds[slot + 1] = target.length;
+    this.argumentCount++;
     this.bigArguments.push(target);
     this.bigArgumentsByteLength += target.length;
     this.bulkLength = noBulk;
