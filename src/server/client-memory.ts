@@ -1,4 +1,5 @@
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { ClientState } from './client-state.ts';
 
 /**
@@ -40,6 +41,14 @@ const defaultHeapUsedFractionMax = 0.85;
 const defaultHeapSampleIntervalMs = 100;
 /** After a heap eviction, the freed memory shows only after a collection: wait before the next. */
 const heapEvictionPauseMs = 500;
+/**
+ * An evicted client's buffers are freed only when the collector finds them unreachable, and an idle
+ * server may not collect for a long time: `bench/pending-requests.ts 64 1048576 -- --maxmemory-clients
+ * 512mb` kept 1,068 MB resident after evicting 33 clients. So after evictions the ledger asks for one
+ * full collection, at most this often (a full collection of a small heap pauses for milliseconds).
+ */
+const collectionIntervalMs = 1000;
+const collectionDelayMs = 50;
 
 export class ClientMemoryLedger {
   private readonly accounts = new Set<MemoryAccount>();
@@ -52,6 +61,8 @@ export class ClientMemoryLedger {
   private evictedCount = 0;
   private heapTimer: NodeJS.Timeout | null = null;
   private heapEvictionAfterMs = 0;
+  private collectionTimer: NodeJS.Timeout | null = null;
+  private lastCollectionMs = 0;
 
   constructor(private readonly options: ClientMemoryOptions) {
     const fraction = options.heapUsedFractionMax ?? defaultHeapUsedFractionMax;
@@ -105,6 +116,8 @@ export class ClientMemoryLedger {
   stop(): void {
     if (this.heapTimer !== null) clearInterval(this.heapTimer);
     this.heapTimer = null;
+    if (this.collectionTimer !== null) clearTimeout(this.collectionTimer);
+    this.collectionTimer = null;
   }
 
   private evictOver(capByteLength: number): void {
@@ -139,7 +152,37 @@ export class ClientMemoryLedger {
     this.close(account);
     this.evictedCount++;
     account.evict();
+    this.scheduleCollection();
   }
+
+  /** One full collection soon after evictions (sockets closed by then), at most once a second. */
+  private scheduleCollection(): void {
+    if (this.collectionTimer !== null) return;
+    const delayMs = Math.max(collectionDelayMs, this.lastCollectionMs + collectionIntervalMs - Date.now());
+    this.collectionTimer = setTimeout(() => {
+      this.collectionTimer = null;
+      this.lastCollectionMs = Date.now();
+      fullCollection()?.();
+    }, delayMs);
+    this.collectionTimer.unref();
+  }
+}
+
+let collector: (() => void) | null | undefined;
+
+/**
+ * V8's full collection, made reachable the first time it is needed (--expose-gc set at run time
+ * shows `gc` in contexts made after it); null if this Node refuses.
+ */
+function fullCollection(): (() => void) | null {
+  if (collector !== undefined) return collector;
+  try {
+    setFlagsFromString('--expose-gc');
+    collector = runInNewContext('gc') as () => void;
+  } catch {
+    collector = null;
+  }
+  return collector;
 }
 
 /** Heap-watch order: evictable clients before NO-EVICT ones, then by size. */

@@ -84,6 +84,9 @@ export class Connection implements MemoryAccount {
   evict(): void {
     this.closing = true;
     this.socket.destroy();
+    // Its buffers go now, not when the connection object itself is collected.
+    this.parser.discard();
+    this.encoder.drain();
   }
 
   /** Redis 7's CLIENT LIST memory fields, from what the parser and the socket hold now. */

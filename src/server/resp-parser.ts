@@ -454,6 +454,11 @@ export class RequestParser {
     return received.subarray(scanEnd, found).indexOf(0) === -1 ? found : -1;
   }
 
+  /** Drops everything held; the parser parses nothing more (its connection is gone). */
+  discard(): void {
+    if (this.failed === null) this.fail(null, 'discarded');
+  }
+
   private fail(replyText: string | null, reason: string = replyText ?? 'protocol error'): ProtocolError {
     this.failed = new ProtocolError(replyText, reason);
     this.buffer = emptyBuffer;
