@@ -1,29 +1,9 @@
 import { splitInlineArgs } from './inline-args.ts';
+import { defaultParserLimits, type ParserLimits, type ParserMemory } from './parser-limits.ts';
+import { parseStrictInteger } from './strict-integer.ts';
 
-export interface ParserLimits {
-  /** proto-max-bulk-len: the longest argument accepted. Redis default 512 MB. */
-  readonly bulkByteLengthMax: number;
-  /**
-   * Most arguments in one multibulk request. DEVIATION: Redis 7 accepts up to INT_MAX; here a
-   * complete request becomes one JavaScript Buffer view per argument, so the default is Redis 3's
-   * 1024 * 1024.
-   */
-  readonly multibulkCountMax: number;
-  /** Longest inline line and longest `*N` / `$N` line. Redis's PROTO_INLINE_MAX_SIZE, 64 KiB. */
-  readonly inlineByteLengthMax: number;
-  /**
-   * client-query-buffer-limit: unparsed bytes plus the unfinished request's memory (ParserMemory
-   * unparsedByteLength + requestByteLength); beyond it the client is dropped without a reply.
-   */
-  readonly requestByteLengthMax: number;
-}
-
-export const defaultParserLimits: ParserLimits = Object.freeze({
-  bulkByteLengthMax: 512 * 1024 * 1024,
-  multibulkCountMax: 1024 * 1024,
-  inlineByteLengthMax: 64 * 1024,
-  requestByteLengthMax: 1024 * 1024 * 1024,
-});
+export { defaultParserLimits, type ParserLimits, type ParserMemory } from './parser-limits.ts';
+export { parseStrictInteger } from './strict-integer.ts';
 
 /** Before AUTH, Redis refuses requests bigger than these so that strangers cannot fill memory. */
 const unauthenticatedMultibulkCountMax = 10;
@@ -38,24 +18,6 @@ const receiveByteCapacityMin = 16 * 1024;
 const boundSlotCountKept = 32;
 /** A bounds start naming "the next big argument" (see RequestParser.bounds). */
 const bigArgumentMark = 0xffff_ffff;
-
-/**
- * Memory one parser holds, in bytes, split as Redis 7's CLIENT LIST names it. Every figure is the
- * length of an allocation the parser references (Buffer or typed array), not an estimate.
- */
-export interface ParserMemory {
-  /** qbuf: received bytes not parsed yet. */
-  readonly unparsedByteLength: number;
-  /** qbuf-free: allocated receive-buffer room not used (free space, and the prefix already consumed). */
-  readonly receiveFreeByteLength: number;
-  /**
-   * argv-mem: the unfinished request's parsed part: its argument bytes (and framing) in the receive
-   * buffer, its table of argument bounds, its completed big arguments and the one being assembled.
-   */
-  readonly requestByteLength: number;
-  /** Sum of the three: every byte the parser keeps alive. */
-  readonly totalByteLength: number;
-}
 
 /**
  * A request that cannot be parsed. The parser stops for good after one: the connection replies
@@ -485,32 +447,4 @@ function protocolErrorText(detail: string): string {
 /** Redis prints the offending byte with %c and turns CR and LF into spaces in error replies. */
 function printableByte(byte: number): string {
   return byte === 0x0d || byte === 0x0a ? ' ' : String.fromCharCode(byte);
-}
-
-/**
- * Redis's string2ll on bytes [start, end): an optional '-', then digits with no leading zero
- * (except "0" itself), no '+', no spaces. Returns null when malformed or beyond 2^53.
- * DEVIATION: string2ll goes to 2^63; every length that either accepts is far below 2^53, so only
- * a negative multibulk count below -2^53 differs (Redis ignores it as empty, here it is invalid).
- */
-export function parseStrictInteger(bytes: Buffer, start: number, end: number): number | null {
-  if (start >= end) return null;
-  let pos = start;
-  let negative = false;
-  if (bytes[pos] === 0x2d /* - */) {
-    negative = true;
-    pos++;
-    if (pos >= end) return null;
-  }
-  const first = bytes[pos] as number;
-  if (first === 0x30) return !negative && end - pos === 1 ? 0 : null;
-  if (first < 0x31 || first > 0x39) return null;
-  let value = 0;
-  for (; pos < end; pos++) {
-    const digit = (bytes[pos] as number) - 0x30;
-    if (digit < 0 || digit > 9) return null;
-    value = value * 10 + digit;
-    if (value > Number.MAX_SAFE_INTEGER) return null;
-  }
-  return negative ? -value : value;
 }
