@@ -48,10 +48,11 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
-export async function startSabreTarget(extraArgs: string[] = []): Promise<Target> {
+/** `root`: the checkout whose bin to run (another worktree, to compare before and after). */
+export async function startSabreTarget(extraArgs: string[] = [], root: string = repositoryRoot): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'sabre-bench-'));
-  const child = spawn(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', ...extraArgs], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', ...extraArgs], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   await waitFor(child, /Ready to accept connections/, 'sabre');
   return { name: 'sabre', port, child, dir, stop: stopper(child, dir) };
 }

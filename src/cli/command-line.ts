@@ -121,6 +121,11 @@ Flags (the same names work as directives in a config file):
                              buffer may grow to 4 GiB, the most Node 20 allows)
   --maxclients <n>           connections beyond it are refused (default 10000)
   --proto-max-bulk-len <b>   largest bulk string a client may send (default 512mb)
+  --client-query-buffer-limit <b>
+                             a client whose unfinished request holds more is closed (default 1gb)
+  --maxmemory-clients <b>|<n>%
+                             cap on the memory of all clients together; the biggest are closed
+                             first (default: half the V8 heap limit; 0 = no cap)
   --rdbcompression yes|no    LZF-compress long strings in the RDB (default yes)
   --stop-writes-on-bgsave-error yes|no
                              refuse writes (MISCONF) while the last save failed and save rules exist (default yes)

@@ -1,5 +1,5 @@
 import { match, P } from 'ts-pattern';
-import type { BadRdbPolicy, ProtectedActionPolicy, SaveRule, Settings } from '../commands/settings.ts';
+import type { BadRdbPolicy, ClientMemoryLimit, ProtectedActionPolicy, SaveRule, Settings } from '../commands/settings.ts';
 
 /**
  * The redis.conf directives Sabre understands, shared by the command line, the config file and
@@ -38,6 +38,8 @@ export const directives = {
   'enable-debug-command': { runtime: false },
   'protected-mode': { runtime: true },
   timeout: { runtime: true },
+  'client-query-buffer-limit': { runtime: true },
+  'maxmemory-clients': { runtime: true },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -83,6 +85,21 @@ export function parseSaveRules(args: readonly string[]): SaveRule[] {
     rules.push({ seconds, changes });
   }
   return rules;
+}
+
+/** "10%" or a memory value; Redis's error texts. */
+function parseClientMemoryLimit(text: string): ClientMemoryLimit {
+  const percent = /^(\d+)%$/.exec(text.trim());
+  if (percent !== null) {
+    const value = Number(percent[1]);
+    if (value > 100) throw new DirectiveError('percentage argument must be less or equal to 100');
+    return { kind: 'percent', percent: value };
+  }
+  try {
+    return { kind: 'bytes', byteLength: parseMemory(text) };
+  } catch {
+    throw new DirectiveError('argument must be a memory or percent value');
+  }
 }
 
 function integerIn(text: string, min: number, max: number, what: string): number {
@@ -183,6 +200,12 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
     .with('enable-debug-command', () => { settings.enableDebugCommand = protectedActionPolicy(single(lower, args)); })
     .with('protected-mode', () => { settings.protectedMode = yesNo(single(lower, args), 'protected-mode'); })
     .with('timeout', () => { settings.clientIdleTimeoutSec = idleTimeoutSec(single(lower, args)); })
+    .with('client-query-buffer-limit', () => {
+      const bytes = parseMemory(single(lower, args));
+      if (bytes < 1024 * 1024) throw new DirectiveError(`argument must be between 1048576 and 9223372036854775807 inclusive`);
+      settings.clientQueryBufferLimit = bytes;
+    })
+    .with('maxmemory-clients', () => { settings.maxmemoryClients = parseClientMemoryLimit(single(lower, args)); })
     .exhaustive();
 }
 
@@ -212,5 +235,10 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('enable-debug-command', () => settings.enableDebugCommand)
     .with('protected-mode', () => (settings.protectedMode ? 'yes' : 'no'))
     .with('timeout', () => String(settings.clientIdleTimeoutSec))
+    .with('client-query-buffer-limit', () => String(settings.clientQueryBufferLimit))
+    .with('maxmemory-clients', () => {
+      const limit = settings.maxmemoryClients;
+      return limit.kind === 'bytes' ? String(limit.byteLength) : `${limit.percent}%`;
+    })
     .exhaustive();
 }

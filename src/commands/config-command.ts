@@ -81,6 +81,8 @@ function configSet(ctx: CommandContext, client: ClientState, argv: readonly Buff
   }
   Object.assign(ctx.settings, candidate);
   if (names.has('requirepass')) ctx.server?.setRequirePassword(ctx.settings.requirepass);
+  if (names.has('client-query-buffer-limit')) ctx.server?.setQueryBufferLimit(ctx.settings.clientQueryBufferLimit);
+  if (names.has('maxmemory-clients')) ctx.server?.enforceClientMemory();
   return reply.ok();
 }
 

@@ -1,3 +1,5 @@
+import { defaultClientMemoryByteLengthMax } from '../server/client-memory.ts';
+
 /**
  * The server's settings: what the command line and config file set, what CONFIG GET reads and
  * CONFIG SET changes. Names follow redis.conf directives.
@@ -6,6 +8,9 @@ export interface SaveRule {
   readonly seconds: number;
   readonly changes: number;
 }
+
+/** maxmemory-clients: bytes, or a percentage of maxmemory (Redis 7 accepts both). */
+export type ClientMemoryLimit = { readonly kind: 'bytes'; readonly byteLength: number } | { readonly kind: 'percent'; readonly percent: number };
 
 /** What to do when the RDB at start cannot be read. */
 export type BadRdbPolicy = 'exit' | 'start-empty';
@@ -53,6 +58,10 @@ export interface Settings {
   protectedMode: boolean;
   /** timeout: a client silent this many seconds is closed; 0 = never. */
   clientIdleTimeoutSec: number;
+  /** client-query-buffer-limit: a client whose unfinished request holds more is closed. */
+  clientQueryBufferLimit: number;
+  /** maxmemory-clients: cap on the memory of all clients together; 0 bytes = none. */
+  maxmemoryClients: ClientMemoryLimit;
 }
 
 /** Defaults safe for a laptop: loopback, a port that a system Redis on 6379 does not own. */
@@ -84,7 +93,16 @@ export function defaultSettings(): Settings {
     enableDebugCommand: 'no',
     protectedMode: true,
     clientIdleTimeoutSec: 0,
+    clientQueryBufferLimit: 1024 * 1024 * 1024,
+    // DEVIATION: Redis's default is 0 (no cap); see defaultClientMemoryByteLengthMax.
+    maxmemoryClients: { kind: 'bytes', byteLength: defaultClientMemoryByteLengthMax() },
   };
+}
+
+/** maxmemory-clients in bytes now: a percentage of maxmemory is 0 (no cap) while maxmemory is 0, as in Redis. */
+export function clientMemoryByteLengthMax(settings: Settings): number {
+  const limit = settings.maxmemoryClients;
+  return limit.kind === 'bytes' ? limit.byteLength : Math.floor((settings.maxmemory * limit.percent) / 100);
 }
 
 export function formatSaveRules(rules: readonly SaveRule[]): string {

@@ -8,7 +8,7 @@ import { EngineHost, type CommandContext, type ShutdownMode, type Stats } from '
 import { sabreCommands, sabreExecutor } from './index.ts';
 import { startFreer, type Freer } from './lazy-free-path.ts';
 import { misconfText, Persistence, SaveFailedError } from './persistence.ts';
-import type { Settings } from './settings.ts';
+import { clientMemoryByteLengthMax, type Settings } from './settings.ts';
 
 /** The server could not start: the message is for the user (bad RDB, port in use...). */
 export class StartupError extends Error {
@@ -204,11 +204,12 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
       port: settings.port,
       requirePassword: settings.requirepass,
       maxClientCount: settings.maxclients,
-      parserLimits: { bulkByteLengthMax: settings.protoMaxBulkLen },
       refuseCommand,
       // Read live: CONFIG SET protected-mode / timeout take effect at the next accept / sweep.
       protectedMode: () => settings.protectedMode,
       clientIdleTimeoutSec: () => settings.clientIdleTimeoutSec,
+      parserLimits: { bulkByteLengthMax: settings.protoMaxBulkLen, requestByteLengthMax: settings.clientQueryBufferLimit },
+      clientMemoryByteLengthMax: () => clientMemoryByteLengthMax(settings),
     });
   } catch (error) {
     throw new StartupError(`cannot listen on ${settings.bind}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);

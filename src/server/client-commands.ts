@@ -19,6 +19,7 @@ export function validateClientName(name: string): Reply | null {
 
 /** One CLIENT LIST line, fields in Redis 7's order; buffer sizes Sabre does not track are 0. */
 export function describeClient(client: ClientState, nowMs: number): string {
+  const memory = client.memoryFigures();
   const fields: [string, string | number][] = [
     ['id', client.id],
     ['addr', client.remoteAddress],
@@ -27,22 +28,22 @@ export function describeClient(client: ClientState, nowMs: number): string {
     ['name', client.name ?? ''],
     ['age', Math.floor((nowMs - client.createdAtMs) / 1000)],
     ['idle', Math.floor((nowMs - client.lastInteractionMs) / 1000)],
-    ['flags', 'N'],
+    ['flags', client.noEvict ? 'e' : 'N'],
     ['db', client.dbIndex],
     ['sub', 0],
     ['psub', 0],
     ['ssub', 0],
     ['multi', -1],
-    ['qbuf', client.queryBufferByteLength],
-    ['qbuf-free', 0],
-    ['argv-mem', 0],
+    ['qbuf', memory.queryBufferByteLength],
+    ['qbuf-free', memory.queryBufferFreeByteLength],
+    ['argv-mem', memory.argvByteLength],
     ['multi-mem', 0],
     ['rbs', 0],
     ['rbp', 0],
     ['obl', 0],
     ['oll', 0],
-    ['omem', client.outputBufferByteLength],
-    ['tot-mem', client.queryBufferByteLength + client.outputBufferByteLength],
+    ['omem', memory.outputByteLength],
+    ['tot-mem', memory.totalByteLength],
     ['events', 'r'],
     ['cmd', client.lastCommandName],
     ['user', 'default'],
@@ -82,6 +83,8 @@ const clientHelpLines = [
   '      Kill connections older than the specified age.',
   'LIST [TYPE NORMAL] [ID <id> [<id> ...]]',
   '    Return information about client connections.',
+  'NO-EVICT (ON|OFF)',
+  '    Protect current client connection from eviction.',
   'SETINFO <LIB-NAME|LIB-VER> <value>',
   '    Set client library name or version.',
   'SETNAME <name>',
@@ -167,6 +170,12 @@ export function clientCommand(context: ServerContext): CommandSpec {
         reply.verbatimText(`${describeClient(client, Date.now())}\n`)),
       sub('setinfo', 4, 'Set client or connection specific info', setInfo),
       { ...sub('kill', -3, 'Kill the connection of a client', (client, argv) => clientKill(context, client, argv)), flags: ['admin', 'noscript', 'loading', 'stale'] },
+      sub('no-evict', 3, 'Set client eviction mode for the current connection', (client, argv) => {
+        const mode = (argv[2] as Buffer).toString('latin1').toLowerCase();
+        if (mode !== 'on' && mode !== 'off') return syntaxErrorReply;
+        client.noEvict = mode === 'on';
+        return reply.ok();
+      }),
       sub('help', 2, 'Show helpful text about the different subcommands', () =>
         reply.array(clientHelpLines.map((line) => reply.simple(line)))),
     ],

@@ -19,9 +19,10 @@ export class ClientState {
   lastCommandName = 'NULL';
   /** Set by QUIT: the connection closes once the replies so far are written. */
   closeAfterReply = false;
-  /** Bytes received and not yet run, and replies not yet sent: kept current by the connection. */
-  queryBufferByteLength = 0;
-  outputBufferByteLength = 0;
+  /** CLIENT NO-EVICT ON: maxmemory-clients never closes this client. */
+  noEvict = false;
+  /** What the connection holds now (CLIENT LIST memory fields); set by the connection. */
+  memoryFigures: () => ClientMemoryFigures = () => noMemoryFigures;
   /** Free slot for the executor's per-client state (a MULTI queue, say). */
   extension: unknown = undefined;
 
@@ -37,6 +38,24 @@ export class ClientState {
     this.lastInteractionMs = nowMs;
   }
 }
+
+/** A client's memory in bytes, under the names of Redis 7's CLIENT LIST fields. */
+export interface ClientMemoryFigures {
+  /** qbuf: received bytes not parsed yet. */
+  readonly queryBufferByteLength: number;
+  /** qbuf-free: allocated receive-buffer room not holding unparsed or request bytes. */
+  readonly queryBufferFreeByteLength: number;
+  /** argv-mem: the unfinished request (its parsed bytes, argument bounds, big arguments). */
+  readonly argvByteLength: number;
+  /** omem: replies encoded and not yet taken by the kernel. */
+  readonly outputByteLength: number;
+  /** tot-mem: all of the above; what maxmemory-clients counts. */
+  readonly totalByteLength: number;
+}
+
+const noMemoryFigures: ClientMemoryFigures = Object.freeze({
+  queryBufferByteLength: 0, queryBufferFreeByteLength: 0, argvByteLength: 0, outputByteLength: 0, totalByteLength: 0,
+});
 
 /** "ip:port", the form Redis prints in CLIENT LIST. */
 export function formatAddress(host: string | undefined, port: number | undefined): string {

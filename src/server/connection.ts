@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { ClientState } from './client-state.ts';
+import type { ClientMemoryLedger, MemoryAccount } from './client-memory.ts';
+import type { ClientMemoryFigures, ClientState } from './client-state.ts';
 import { noAuthReply } from './command-errors.ts';
 import { hasFlag, type CommandSpec, type CommandTable } from './command-table.ts';
 import type { Executor } from './executor.ts';
@@ -12,7 +13,10 @@ export interface ConnectionSettings {
   readonly executor: Executor;
   /** When true, names missing from the table go to the executor instead of "unknown command". */
   readonly unknownCommandsToExecutor: boolean;
+  /** Shared by every connection and read at each request: CONFIG SET changes apply at once. */
   readonly parserLimits: ParserLimits;
+  /** Counts what each connection holds, and closes the biggest when the total is over its cap. */
+  readonly memory: ClientMemoryLedger;
   /**
    * Reading stops while more reply bytes than this wait to be sent, so a client that pipelines
    * without reading its replies cannot make the server buffer without bound.
@@ -27,13 +31,21 @@ export interface ConnectionSettings {
 }
 
 const internalErrorReply = reply.error('ERR internal error, see the server log');
+/**
+ * Output memory is reported after each read; past this many unsent bytes the connection also
+ * reports when the socket drains, so a big reply sent while the client is idle stops counting.
+ */
+const outputWatchByteLength = 64 * 1024;
 
 /**
  * One client connection: parses requests as bytes arrive, runs them in order, and writes all the
  * replies produced from one read in one corked socket write (pipelining throughput).
  */
-export class Connection {
+export class Connection implements MemoryAccount {
   private readonly parser: RequestParser;
+  accountedByteLength = 0;
+  accountedAsExempt = false;
+  private watchingOutput = false;
   private readonly encoder = new ReplyEncoder();
   // While either is set, requests stay queued in the parser and the socket is not read.
   private awaitingReply = false;
@@ -47,6 +59,8 @@ export class Connection {
     private readonly onClosed: (connection: Connection) => void,
   ) {
     this.parser = new RequestParser(settings.parserLimits);
+    settings.memory.open(this);
+    client.memoryFigures = () => this.memoryFigures();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
@@ -68,15 +82,55 @@ export class Connection {
     this.socket.once('close', () => clearTimeout(timer));
   }
 
-  /** CLIENT KILL and the idle timeout: closes now, dropping unsent replies, as Redis's freeClient. */
+  /**
+   * CLIENT KILL, the idle timeout and client eviction: closes now, dropping unsent replies, as
+   * Redis's freeClient.
+   */
   kill(): void {
     this.closing = true;
     this.socket.destroy();
+    // Its buffers go now, not when the connection object itself is collected.
+    this.parser.discard();
+    this.encoder.drain();
+  }
+
+  /** Called by the memory ledger: the client is dropped at once, as Redis frees an evicted client. */
+  evict(): void {
+    this.kill();
   }
 
   /** A command's reply is still to come (an async command): the idle timeout leaves it alone. */
   get commandRunning(): boolean {
     return this.awaitingReply;
+  }
+
+  /** Redis 7's CLIENT LIST memory fields, from what the parser and the socket hold now. */
+  memoryFigures(): ClientMemoryFigures {
+    const parserMemory = this.parser.memory;
+    const outputByteLength = this.outputByteLength();
+    return {
+      queryBufferByteLength: parserMemory.unparsedByteLength,
+      queryBufferFreeByteLength: parserMemory.receiveFreeByteLength,
+      argvByteLength: parserMemory.requestByteLength,
+      outputByteLength,
+      totalByteLength: parserMemory.totalByteLength + outputByteLength,
+    };
+  }
+
+  private outputByteLength(): number {
+    return this.socket.writableLength + this.encoder.pendingByteLength;
+  }
+
+  private reportMemory(): void {
+    const byteLength = this.parser.heldByteLength + this.outputByteLength();
+    if (byteLength !== this.accountedByteLength) this.settings.memory.report(this, byteLength);
+    if (!this.watchingOutput && this.socket.writableLength > outputWatchByteLength && this.socket.writableNeedDrain) {
+      this.watchingOutput = true;
+      this.socket.once('drain', () => {
+        this.watchingOutput = false;
+        if (!this.closing) this.reportMemory();
+      });
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -97,6 +151,7 @@ export class Connection {
 
   private onSocketClosed(): void {
     this.closing = true;
+    this.settings.memory.close(this);
     this.onClosed(this);
   }
 
@@ -216,10 +271,8 @@ export class Connection {
   }
 
   private flush(): void {
-    const client = this.client;
-    client.queryBufferByteLength = this.parser.bufferedByteLength;
     if (this.encoder.pendingByteLength === 0) {
-      client.outputBufferByteLength = this.socket.writableLength;
+      this.reportMemory();
       return;
     }
     const chunks = this.encoder.drain();
@@ -232,6 +285,6 @@ export class Connection {
         this.socket.uncork();
       }
     }
-    client.outputBufferByteLength = this.socket.writableLength;
+    this.reportMemory();
   }
 }

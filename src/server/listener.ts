@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { ClientMemoryLedger } from './client-memory.ts';
 import { ClientState, formatAddress } from './client-state.ts';
 import { errorReplyOf as defaultErrorReplyOf } from './command-errors.ts';
 import { CommandTable, type CommandSpec } from './command-table.ts';
@@ -29,6 +30,12 @@ export interface ServerOptions {
   readonly maxClientCount?: number;
   readonly reportedRedisVersion?: string;
   readonly parserLimits?: Partial<ParserLimits>;
+  /**
+   * maxmemory-clients in bytes, read at each check so CONFIG SET applies at once; 0 or absent: no
+   * total cap. The heap watch runs either way (heapUsedFractionMax 0 turns it off).
+   */
+  readonly clientMemoryByteLengthMax?: () => number;
+  readonly heapUsedFractionMax?: number;
   readonly outputPauseByteLength?: number;
   readonly closeGraceMs?: number;
   readonly errorReplyOf?: (error: unknown) => Reply | null;
@@ -55,6 +62,14 @@ export interface SabreServer {
    * connections already open keep their authenticated state.
    */
   setRequirePassword(password: string | null): void;
+  /** CONFIG SET client-query-buffer-limit: applies to every connection, open ones included. */
+  setQueryBufferLimit(byteLength: number): void;
+  /** INFO stats evicted_clients. */
+  evictedClientCount(): number;
+  /** Bytes all connections hold now (the sum maxmemory-clients caps). */
+  clientMemoryByteLength(): number;
+  /** CONFIG SET maxmemory-clients lowered the cap: evict now rather than at the next read. */
+  enforceClientMemory(): void;
   /** Stops accepting, ends every connection after its pending replies, resolves when all are closed. */
   close(): Promise<void>;
 }
@@ -104,11 +119,19 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
   commands.registerAll(connectionCommands(context));
   if (options.commands !== undefined) commands.registerAll(options.commands);
 
+  const parserLimits: { -readonly [K in keyof ParserLimits]: ParserLimits[K] } = { ...defaultParserLimits, ...options.parserLimits };
+  const clientMemoryByteLengthMax = options.clientMemoryByteLengthMax ?? (() => 0);
+  const memory = new ClientMemoryLedger({
+    totalByteLengthMax: clientMemoryByteLengthMax,
+    heapUsedFractionMax: options.heapUsedFractionMax,
+    log: (line) => console.log(line),
+  });
   const settings: ConnectionSettings = {
     commands,
     executor: options.executor,
     unknownCommandsToExecutor: options.commands === undefined,
-    parserLimits: { ...defaultParserLimits, ...options.parserLimits },
+    parserLimits,
+    memory,
     outputPauseByteLength: options.outputPauseByteLength ?? defaultOutputPauseByteLength,
     closeGraceMs: options.closeGraceMs ?? 5000,
     errorReplyOf: options.errorReplyOf ?? defaultErrorReplyOf,
@@ -165,8 +188,15 @@ export async function startServer(options: ServerOptions): Promise<SabreServer> 
     setRequirePassword: (password) => {
       config.requirePassword = password;
     },
+    setQueryBufferLimit: (byteLength) => {
+      parserLimits.requestByteLengthMax = byteLength;
+    },
+    evictedClientCount: () => memory.evictedClientCount,
+    clientMemoryByteLength: () => memory.accountedByteLength,
+    enforceClientMemory: () => memory.enforce(),
     close: async () => {
       clearInterval(idleSweepTimer);
+      memory.stop();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // The net.Server reports closed a tick before each socket's own 'close' event has run.
       const socketsClosed = [...connections].map(

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { ClientMemoryLedger } from '../../src/server/client-memory.ts';
 import { ClientState } from '../../src/server/client-state.ts';
 import { errorReplyOf } from '../../src/server/command-errors.ts';
 import { CommandTable } from '../../src/server/command-table.ts';
@@ -45,6 +46,7 @@ function connectionOver(socket: SocketDouble, outputPauseByteLength = 4 * 1024 *
     executor: { execute: (_client, argv) => reply.bulk(argv[argv.length - 1] as Buffer) },
     unknownCommandsToExecutor: true,
     parserLimits: defaultParserLimits,
+    memory: new ClientMemoryLedger({ totalByteLengthMax: () => 0, heapUsedFractionMax: 0 }),
     outputPauseByteLength,
     closeGraceMs: 1000,
     errorReplyOf,
