@@ -123,13 +123,16 @@ export class Core {
     releaser(this, value);
   }
 
-  /** Adds a key known to be absent, or repoints an existing node, releasing the old value. spec: Set. */
+  /**
+   * Adds a key known to be absent, or repoints an existing node, releasing the old value. spec: Set.
+   * The key's expiry becomes the new value's (the expiry index follows).
+   */
   storeValue(db: DbIndex, key: Uint8Array, node: BlockIndex, value: BlockIndex): void {
     if (node === NULL_BLOCK) {
       this.keyspace.insert(db, key, value);
     } else {
       const old = this.keyspace.valueOf(node);
-      this.keyspace.setValue(node, value);
+      this.keyspace.setValue(db, node, value);
       this.releaseValue(old);
     }
     if (this.tracer !== null) this.traceWrite('Set', db, key);
