@@ -121,6 +121,8 @@ Flags (the same names work as directives in a config file):
   --maxclients <n>           connections beyond it are refused (default 10000)
   --proto-max-bulk-len <b>   largest bulk string a client may send (default 512mb)
   --rdbcompression yes|no    LZF-compress long strings in the RDB (default yes)
+  --hz <n>                   active-expiry cycles a second, 1..500 (default 10)
+  --active-expire-effort <n> 1..10: keys per loop and time share of an expiry cycle (default 1)
   --sabre-block-size <n>     engine block size in bytes, multiple of 8 (default 64)
   --sabre-dump-step-blocks <n>
                              blocks a BGSAVE step reads between command batches (default 512)

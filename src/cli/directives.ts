@@ -32,6 +32,8 @@ export const directives = {
   'sabre-dump-worker': { runtime: true },
   'sabre-lazyfree-worker': { runtime: false },
   'sabre-logic-worker': { runtime: false },
+  hz: { runtime: false },
+  'active-expire-effort': { runtime: true },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -151,6 +153,8 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
     .with('sabre-lazyfree-worker', () => { settings.lazyfreeWorker = yesNo(single(lower, args), 'sabre-lazyfree-worker'); })
     .with('sabre-dump-worker', () => { settings.dumpWorker = yesNo(single(lower, args), 'sabre-dump-worker'); })
     .with('sabre-logic-worker', () => { settings.logicWorker = yesNo(single(lower, args), 'sabre-logic-worker'); })
+    .with('hz', () => { settings.hz = integerIn(single(lower, args), 1, 500, 'hz'); })
+    .with('active-expire-effort', () => { settings.activeExpireEffort = integerIn(single(lower, args), 1, 10, 'active-expire-effort'); })
     .exhaustive();
 }
 
@@ -175,5 +179,7 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
     .with('sabre-lazyfree-worker', () => (settings.lazyfreeWorker ? 'yes' : 'no'))
     .with('sabre-dump-worker', () => (settings.dumpWorker ? 'yes' : 'no'))
     .with('sabre-logic-worker', () => (settings.logicWorker ? 'yes' : 'no'))
+    .with('hz', () => String(settings.hz))
+    .with('active-expire-effort', () => String(settings.activeExpireEffort))
     .exhaustive();
 }

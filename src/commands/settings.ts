@@ -35,8 +35,10 @@ export interface Settings {
   dumpStepBlocks: number;
   /** sabre-dump-worker: BGSAVE walks the snapshot and writes the file on a worker thread (else between commands). */
   dumpWorker: boolean;
-  /** Milliseconds between active-expiry steps (hz 10 as Redis). */
-  activeExpireIntervalMs: number;
+  /** hz: active-expiry cycles a second (Redis's server cron frequency, 1..500, default 10). */
+  hz: number;
+  /** active-expire-effort: 1..10, how much work an active-expiry cycle may do (default 1). */
+  activeExpireEffort: number;
 }
 
 /** Defaults safe for a laptop: loopback, a port that a system Redis on 6379 does not own. */
@@ -61,7 +63,8 @@ export function defaultSettings(): Settings {
     dumpWorker: false,
     lazyfreeWorker: true,
     logicWorker: false,
-    activeExpireIntervalMs: 100,
+    hz: 10,
+    activeExpireEffort: 1,
   };
 }
 

@@ -174,11 +174,14 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   if (settings.dumpWorker) await prewarmDumpWorker();
   context.freerKind = () => freer?.kind ?? 'inline';
   persistence.startRuleTimer((error) => log(`Background save failed: ${error instanceof Error ? error.message : String(error)}`));
+  // Redis's activeExpireCycle, `hz` times a second (src/engine/commands/expire.ts). The interval is
+  // fixed at start (as Redis's hz takes effect on its next cron); effort is read every cycle.
   const expireTimer = setInterval(() => {
-    const result = context.host.engine.activeExpireStep(200);
-    context.host.engine.endCommand();
-    stats.expiredKeys += result.expired;
-  }, settings.activeExpireIntervalMs);
+    const engine = context.host.engine;
+    engine.activeExpireCycle(settings.activeExpireEffort, settings.hz);
+    engine.endCommand();
+    stats.expiredKeys += engine.takeExpiredKeyCount();
+  }, 1000 / settings.hz);
   expireTimer.unref();
   timers.push(expireTimer);
 

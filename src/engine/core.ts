@@ -44,6 +44,8 @@ export class Core {
   takeTracedCopies: () => readonly number[] = () => [];
   /** Walks that check() runs after the keyspace, for blocks held elsewhere (dump, lazy free). */
   readonly checkExtensions: ((walk: CheckWalk) => void)[] = [];
+  /** Keys removed because their TTL passed (lazily or by the active cycle), for INFO expired_keys. */
+  expiredKeyCount = 0;
 
   constructor(readonly store: BlockStore, readonly clock: Clock) {
     this.keyspace = new Keyspace(store);
@@ -82,6 +84,7 @@ export class Core {
     const nowMs = this.nowMs();
     if (this.isExpired(value, nowMs)) {
       this.deleteKey(db, key);
+      this.expiredKeyCount++;
       return NULL_BLOCK;
     }
     if (touch) writeLru(this.store, value, lruClockFor(nowMs));

@@ -125,6 +125,7 @@ export function randomkey(core: Core, db: DbIndex, random: () => number = Math.r
     const key = readEntryKey(core.store, node);
     if (!core.isExpired(core.keyspace.valueOf(node))) return key;
     core.deleteKey(db, key);
+    core.expiredKeyCount++;
   }
 }
 
