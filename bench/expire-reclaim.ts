@@ -83,12 +83,13 @@ async function memoryBytes(server: Server): Promise<number> {
   return server.name === 'sabre' ? infoField(info, 'live_blocks') * infoField(info, 'block_size_bytes') : infoField(info, 'used_memory');
 }
 
-async function load(server: Server, prefix: string, count: number, ttl: boolean): Promise<number> {
+/** SET <prefix><i> v [PX ttlMs] for i < count, pipelined; returns the error replies. */
+async function load(server: Server, prefix: string, count: number, ttlMs: number | null): Promise<number> {
   let errors = 0;
   for (let i = 0; i < count; i += 5000) {
     const pipeline = server.client.pipeline();
     for (let j = i; j < Math.min(count, i + 5000); j++) {
-      if (ttl) pipeline.set(`${prefix}${j}`, 'v', 'PX', 1000);
+      if (ttlMs !== null) pipeline.set(`${prefix}${j}`, 'v', 'PX', ttlMs);
       else pipeline.set(`${prefix}${j}`, 'v');
     }
     for (const [error] of (await pipeline.exec())!) if (error) errors++;
@@ -101,15 +102,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function reclaim(name: 'sabre' | 'redis'): Promise<void> {
   const server = await start(name, null);
   try {
+    // Memory first, with a TTL that cannot pass during the measurement, then a clean slate.
     const empty = await memoryBytes(server);
-    await load(server, 'p', plainKeys, false);
+    await load(server, 'm', ttlKeys, null);
     const afterPlain = await memoryBytes(server);
-    const loadStartMs = performance.now();
-    const ttlErrors = await load(server, 't', ttlKeys, true);
-    const loadEndMs = performance.now();
+    await load(server, 'n', ttlKeys, 3_600_000);
     const afterTtl = await memoryBytes(server);
-    const plainPerKey = (afterPlain - empty) / plainKeys;
+    const plainPerKey = (afterPlain - empty) / ttlKeys;
     const ttlPerKey = (afterTtl - afterPlain) / ttlKeys;
+    await server.client.flushall();
+    await load(server, 'p', plainKeys, null);
+    const loadStartMs = performance.now();
+    const ttlErrors = await load(server, 't', ttlKeys, 1000);
+    const loadEndMs = performance.now();
     // The last TTL key's deadline is 1 s after it was written, i.e. about loadEnd + 1 s.
     let remaining = (await server.client.dbsize()) - plainKeys;
     const remainingAtLoadEnd = remaining;
@@ -121,7 +126,7 @@ async function reclaim(name: 'sabre' | 'redis'): Promise<void> {
     const infoStats = await server.client.info('stats');
     const result = remaining > 0 ? `not within ${cutoffMs / 1000} s (${remaining} of ${ttlKeys} left)` : `${((doneMs - loadEndMs) / 1000).toFixed(2)} s after the load ended (${((doneMs - loadEndMs - 1000) / 1000).toFixed(2)} s after the last deadline)`;
     console.log(`(a) ${name}: ${plainKeys} plain + ${ttlKeys} with PX 1000, load of the TTL keys took ${((loadEndMs - loadStartMs) / 1000).toFixed(2)} s (${ttlErrors} errors), ${remainingAtLoadEnd} TTL keys present at its end; reclaimed ${result}`);
-    console.log(`    memory: ${plainPerKey.toFixed(1)} B per key without TTL, ${ttlPerKey.toFixed(1)} B per key with TTL (${(ttlPerKey - plainPerKey).toFixed(1)} B for the TTL); expired_keys ${infoField(infoStats, 'expired_keys')}, expired_time_cap_reached_count ${infoField(infoStats, 'expired_time_cap_reached_count')}`);
+    console.log(`    memory (${ttlKeys} keys each, TTL 1 h): ${plainPerKey.toFixed(1)} B per key without TTL, ${ttlPerKey.toFixed(1)} B per key with TTL (${(ttlPerKey - plainPerKey).toFixed(1)} B for the TTL); expired_keys ${infoField(infoStats, 'expired_keys')}, expired_time_cap_reached_count ${infoField(infoStats, 'expired_time_cap_reached_count')}`);
   } finally {
     await server.stop();
   }
@@ -137,6 +142,10 @@ async function cacheLoad(name: 'sabre' | 'redis'): Promise<void> {
     let otherErrors = 0;
     let firstOomSec = -1;
     const pending: Promise<void>[] = [];
+    let peakUsedBytes = 0;
+    const sampler = setInterval(() => {
+      void server.client.info('memory').then((info) => (peakUsedBytes = Math.max(peakUsedBytes, infoField(info, 'used_memory'))), () => {});
+    }, 1000);
     const startMs = performance.now();
     for (;;) {
       const elapsedMs = performance.now() - startMs;
@@ -158,8 +167,9 @@ async function cacheLoad(name: 'sabre' | 'redis'): Promise<void> {
       await sleep(10);
     }
     await Promise.all(pending);
+    clearInterval(sampler);
     const info = await server.client.info();
-    console.log(`(b) ${name}: ${sent} SET EX 1 in ${loadSeconds} s (${(sent / loadSeconds).toFixed(0)}/s), ${ok} OK, ${oom} OOM${firstOomSec >= 0 ? ` (first at ${firstOomSec.toFixed(1)} s)` : ''}, ${otherErrors} other errors; at the end dbsize ${await server.client.dbsize()}, expired_keys ${infoField(info, 'expired_keys')}`);
+    console.log(`(b) ${name}: ${sent} SET EX 1 in ${loadSeconds} s (${(sent / loadSeconds).toFixed(0)}/s), ${ok} OK, ${oom} OOM${firstOomSec >= 0 ? ` (first at ${firstOomSec.toFixed(1)} s)` : ''}, ${otherErrors} other errors; at the end dbsize ${await server.client.dbsize()}, expired_keys ${infoField(info, 'expired_keys')}, used_memory peak ${(peakUsedBytes / 2 ** 20).toFixed(1)} MiB (sampled each second) of maxmemory 64 MiB`);
   } finally {
     await server.stop();
   }
