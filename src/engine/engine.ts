@@ -9,7 +9,7 @@ import * as zsets from './commands/zsets.ts';
 import * as lists from './commands/lists.ts';
 import * as scanCommands from './commands/scan.ts';
 import * as objectCommands from './commands/object.ts';
-import { ACTIVE_EXPIRE_EFFORT_DEFAULT, ActiveExpire, type ActiveExpireCycleResult } from './commands/expire.ts';
+import { ACTIVE_EXPIRE_EFFORT_DEFAULT, ActiveExpire, type ActiveExpireCycleResult, type CycleKind } from './commands/expire.ts';
 import { ScanCursors } from './scan-cursors.ts';
 import { Core } from './core.ts';
 import { EngineError } from './errors.ts';
@@ -262,8 +262,11 @@ export class Engine {
   objectIdletime(db: DbIndex, key: Uint8Array) { return objectCommands.objectIdletime(this.core, db, key); }
 
   // Expiry (docs/engine.md, "Expiry")
-  /** One active-expiry cycle (call it `hz` times a second); `effort` is active-expire-effort, 1..10. */
-  activeExpireCycle(effort = ACTIVE_EXPIRE_EFFORT_DEFAULT, hz = 10): ActiveExpireCycleResult { return this.activeExpire.cycle(this.core, effort, hz); }
+  /**
+   * One active-expiry cycle: 'slow' `hz` times a second, 'fast' between event-loop turns (it does
+   * nothing unless the last cycle left a backlog); `effort` is active-expire-effort, 1..10.
+   */
+  activeExpireCycle(effort = ACTIVE_EXPIRE_EFFORT_DEFAULT, hz = 10, kind: CycleKind = 'slow'): ActiveExpireCycleResult { return this.activeExpire.cycle(this.core, effort, hz, kind); }
   /** Keys of `db` with a TTL. O(1). */
   expiresCount(db: DbIndex): number { return this.core.keyspace.expires.size(db); }
   /** Mean remaining TTL (ms) of the live keys of `db` with a TTL, from 16 evenly spaced deadlines. O(log n). */

@@ -173,6 +173,26 @@ describe('expiry index', () => {
     expect(engine.averageTtlMs(0)).toBeLessThanOrEqual(99_900);
   });
 
+  it('runs a fast cycle only after a cycle that hit its time limit, for 1 ms, at most once per 2 ms', () => {
+    let fakeMs = 0;
+    let stepMs = 1;
+    const clock = new ManualClock();
+    const engine = new Engine({ clock, initialBlocks: 8192, expireCycleClockMs: () => (fakeMs += stepMs) });
+    for (let i = 0; i < 2000; i++) engine.set(0, b(`t${i}`), b('v'), { expire: { unit: 'PX', amount: 10 } });
+    engine.endCommand();
+    const idle = { sampled: 0, expired: 0, timeCapReached: false };
+    expect(engine.activeExpireCycle(1, 10, 'fast')).toEqual(idle); // nothing stale yet
+    clock.advance(100);
+    expect(engine.activeExpireCycle(1, 10, 'slow').expired).toBe(520);
+    // 0.25 ms per reading: the start, then one reading per loop until past 1 ms = 5 loops of 20.
+    stepMs = 0.25;
+    expect(engine.activeExpireCycle(1, 10, 'fast')).toEqual({ sampled: 100, expired: 100, timeCapReached: true });
+    expect(engine.activeExpireCycle(1, 10, 'fast')).toEqual(idle); // 1.5 ms after the last start: too soon
+    expect(engine.activeExpireCycle(1, 10, 'fast')).toEqual(idle); // 1.75 ms
+    expect(engine.activeExpireCycle(1, 10, 'fast').expired).toBe(100); // 2 ms
+    expect(engine.check()).toEqual([]);
+  });
+
   it('survives Arena.attach (a logic restart): the new engine sees the index and reclaims from it', () => {
     const clock = new ManualClock();
     const first = new Engine({ clock, initialBlocks: 4096 });

@@ -21,16 +21,26 @@ export const ACTIVE_EXPIRE_EFFORT_DEFAULT = 1;
  * loop and 25 % of the cycle's period; each step of effort adds a quarter of the keys per loop and
  * 2 % of the period, and lowers the acceptable stale share by 1 %.
  */
-export function cycleLimits(effort: number, hz: number): { keysPerLoop: number; timeLimitMs: number; acceptableStalePerc: number } {
+export function cycleLimits(effort: number, hz: number, kind: CycleKind = 'slow'): { keysPerLoop: number; timeLimitMs: number; acceptableStalePerc: number } {
   assert(Number.isInteger(effort) && effort >= ACTIVE_EXPIRE_EFFORT_MIN && effort <= ACTIVE_EXPIRE_EFFORT_MAX, `active-expire-effort ${effort} out of range`);
   assert(hz > 0, 'hz must be positive');
   const extra = effort - 1;
   return {
     keysPerLoop: 20 + 5 * extra,
-    timeLimitMs: ((25 + 2 * extra) / 100) * (1000 / hz),
+    // A fast cycle gets 1 ms (+ a quarter per effort step), as Redis's.
+    timeLimitMs: kind === 'fast' ? 1 + 0.25 * extra : ((25 + 2 * extra) / 100) * (1000 / hz),
     acceptableStalePerc: 10 - extra,
   };
 }
+
+/**
+ * 'slow': the `hz` cycle. 'fast': Redis's short cycle between event-loop turns, which runs only
+ * while the last cycle stopped at its time limit or the stale share is above the acceptable one,
+ * and at most once per two of its durations (so at most half the time goes to it).
+ */
+export type CycleKind = 'slow' | 'fast';
+
+const NO_WORK: ActiveExpireCycleResult = Object.freeze({ sampled: 0, expired: 0, timeCapReached: false });
 
 /**
  * Active expiry in the shape of Redis's activeExpireCycle: `hz` cycles a second; each visits the
@@ -43,22 +53,28 @@ export function cycleLimits(effort: number, hz: number): { keysPerLoop: number; 
  * but the last of a database finds an expired key, and the first live key ends that database (the
  * share of expired keys among the rest is 0, below any acceptable share). A loop whose looks all
  * found expired keys (100 % stale) repeats. No look is wasted, and the acceptable stale share only
- * decides what Redis's loop would also decide. No fast cycle: the slow cycle reclaims the earliest
- * keys first, so the backlog it leaves is exactly the expired keys it had no time for, and the next
- * cycle starts with them.
+ * decides what Redis's loop would also decide. The fast cycle (`kind` 'fast') is Redis's too; the
+ * server runs it between event-loop turns while a backlog remains.
  */
 export class ActiveExpire {
   private nextDb = 0;
   /** Share of keys with a TTL that were expired but still present after a cycle, smoothed as Redis does. */
   stalePerc = 0;
   timeCapReachedCount = 0;
+  private lastTimeCapReached = false;
+  private lastFastStartMs = -Infinity;
 
   /** `monotonicMs` measures the time limit (tests pass a fake to make the limit deterministic). */
   constructor(private readonly monotonicMs: () => number = () => performance.now()) {}
 
-  cycle(core: Core, effort: number, hz: number): ActiveExpireCycleResult {
-    const { keysPerLoop, timeLimitMs, acceptableStalePerc } = cycleLimits(effort, hz);
+  cycle(core: Core, effort: number, hz: number, kind: CycleKind = 'slow'): ActiveExpireCycleResult {
+    const { keysPerLoop, timeLimitMs, acceptableStalePerc } = cycleLimits(effort, hz, kind);
     const startMs = this.monotonicMs();
+    if (kind === 'fast') {
+      if (!this.lastTimeCapReached && this.stalePerc * 100 < acceptableStalePerc) return NO_WORK;
+      if (startMs < this.lastFastStartMs + 2 * timeLimitMs) return NO_WORK;
+      this.lastFastStartMs = startMs;
+    }
     const nowMs = core.nowMs();
     const expires = core.keyspace.expires;
     let sampled = 0;
@@ -97,6 +113,7 @@ export class ActiveExpire {
     }
     core.expiredKeyCount += expired;
     if (timeCapReached) this.timeCapReachedCount++;
+    this.lastTimeCapReached = timeCapReached;
     this.stalePerc = this.stalePerc * 0.95 + staleShare(core, nowMs) * 0.05;
     return { sampled, expired, timeCapReached };
   }
