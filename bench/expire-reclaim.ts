@@ -7,6 +7,8 @@
  *       `SET k<i> <100 bytes> EX 1` at `rate`/s for `seconds` s, counting OOM replies.
  *   node --import tsx bench/expire-reclaim.ts [--sabre-root DIR] [--part a|b|ab] [--cutoff-s 150]
  *        [--plain 1000000] [--ttl 200000] [--rate 6000] [--seconds 60] [--only sabre|redis]
+ *   (c) in-process, this checkout's engine: FLUSHALL ASYNC of 1M keys with and without a TTL, the
+ *       time on the command thread (the expiry index is queued for lazy free, not walked).
  * --sabre-root runs another checkout's bin/sabre.mjs (the "before" figures come from the starting
  * commit's worktree); the bench itself only talks RESP, so it works against either.
  */
@@ -15,6 +17,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { ManualClock } from '../src/engine/clock.ts';
+import { Engine } from '../src/engine/engine.ts';
 import { freePort, repositoryRoot } from './server-support.ts';
 
 function option(name: string, fallback: string): string {
@@ -175,7 +179,20 @@ async function cacheLoad(name: 'sabre' | 'redis'): Promise<void> {
   }
 }
 
+function flushAsyncStall(): void {
+  const encoder = new TextEncoder();
+  for (const withTtl of [false, true]) {
+    const engine = new Engine({ clock: new ManualClock(), initialBlocks: 1 << 22, maxBlocks: 1 << 23 });
+    for (let i = 0; i < 1_000_000; i++) engine.set(0, encoder.encode(`k${i}`), encoder.encode('v'), withTtl ? { expire: { unit: 'EX', amount: 3600 } } : {});
+    engine.endCommand();
+    const startMs = performance.now();
+    engine.flushallAsync();
+    console.log(`(c) FLUSHALL ASYNC of 1M keys ${withTtl ? 'with' : 'without'} a TTL: ${(performance.now() - startMs).toFixed(2)} ms on the command thread`);
+  }
+}
+
 console.log(`sabre from ${sabreRoot}; node ${process.version}`);
+if (part.includes('c')) flushAsyncStall();
 const targets = (['sabre', 'redis'] as const).filter((name) => only === '' || only === name);
 for (const name of targets) if (part.includes('a')) await reclaim(name);
 for (const name of targets) if (part.includes('b')) await cacheLoad(name);

@@ -91,7 +91,14 @@ export class ExpiryIndex {
     else this.link(db, indexNode, keyNode, toMs);
   }
 
-  /** Frees a whole database's index (FLUSHDB, FLUSHALL, sync or async). O(keys with a TTL). */
+  /** Empties a database's index and returns its old root (FLUSHDB ASYNC queues it). O(1). */
+  detach(db: DbIndex): BlockIndex {
+    const root = this.root(db);
+    this.setRoot(db, NULL_BLOCK);
+    return root;
+  }
+
+  /** Frees a whole database's index (synchronous FLUSHDB, FLUSHALL). O(keys with a TTL). */
   dropAll(db: DbIndex): void {
     const root = this.root(db);
     if (root === NULL_BLOCK) return;

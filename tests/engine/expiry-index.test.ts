@@ -193,6 +193,24 @@ describe('expiry index', () => {
     expect(engine.check()).toEqual([]);
   });
 
+  it('FLUSHALL ASYNC queues the expiry index for lazy free in O(1) and the freer returns every block', () => {
+    const clock = new ManualClock();
+    const engine = new Engine({ clock, initialBlocks: 8192 });
+    for (let i = 0; i < 1000; i++) engine.set(i % 2, b(`k${i}`), b('v'), i % 4 < 2 ? { expire: { unit: 'EX', amount: 100 } } : {});
+    engine.endCommand();
+    const liveBefore = engine.memoryUsage().liveBlocks;
+    engine.flushallAsync();
+    expect([engine.expiresCount(0), engine.expiresCount(1), engine.dbsize(0), engine.dbsize(1)]).toEqual([0, 0, 0, 0]);
+    expect(engine.lazyFreeCounters().pendingObjects).toBe(4); // two keyspace trees, two expiry indexes
+    expect(engine.check()).toEqual([]); // queued index nodes are claimed, not leaked
+    while (engine.lazyFreeCounters().pendingObjects > 0) engine.freeStep(100);
+    // 1000 keys of 2 blocks (node, value) and 500 index nodes
+    expect(engine.lazyFreeCounters().freedBlocks).toBe(liveBefore);
+    expect(liveBefore).toBe(2500);
+    expect(engine.memoryUsage().liveBlocks).toBe(0);
+    expect(engine.check()).toEqual([]);
+  });
+
   it('survives Arena.attach (a logic restart): the new engine sees the index and reclaims from it', () => {
     const clock = new ManualClock();
     const first = new Engine({ clock, initialBlocks: 4096 });
