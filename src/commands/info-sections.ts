@@ -78,7 +78,7 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
       fields: [
         ['total_commands_processed', ctx.stats.commandsProcessed],
         ['expired_keys', ctx.stats.expiredKeys],
-        ['expired_stale_perc', (expireCycle.stalePerc * 100).toFixed(2)],
+        ['expired_stale_perc', (expireCycle.staleShare * 100).toFixed(2)],
         ['expired_time_cap_reached_count', expireCycle.timeCapReachedCount],
         ['evicted_keys', 0],
         ['sabre_logic_restarts', ctx.host.restartCount],

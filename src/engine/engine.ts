@@ -277,8 +277,8 @@ export class Engine {
     this.core.expiredKeyCount = 0;
     return count;
   }
-  expireCycleStats(): { stalePerc: number; timeCapReachedCount: number } {
-    return { stalePerc: this.activeExpire.stalePerc, timeCapReachedCount: this.activeExpire.timeCapReachedCount };
+  expireCycleStats(): { staleShare: number; timeCapReachedCount: number } {
+    return { staleShare: this.activeExpire.staleShare, timeCapReachedCount: this.activeExpire.timeCapReachedCount };
   }
   resetExpireCycleStats(): void { this.activeExpire.resetStats(); }
 }

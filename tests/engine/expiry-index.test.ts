@@ -163,7 +163,7 @@ describe('expiry index', () => {
     const first = engine.activeExpireCycle(1);
     expect(first).toEqual({ sampled: 520, expired: 520, timeCapReached: true });
     // 480 of 1480 keys with a TTL are stale after the cycle, smoothed by 0.05 as Redis smooths it.
-    expect(engine.expireCycleStats().stalePerc).toBeCloseTo((480 / 1480) * 0.05, 10);
+    expect(engine.expireCycleStats().staleShare).toBeCloseTo((480 / 1480) * 0.05, 10);
     const second = engine.activeExpireCycle(1);
     expect(second).toEqual({ sampled: 481, expired: 480, timeCapReached: false });
     expect(engine.expireCycleStats().timeCapReachedCount).toBe(1);

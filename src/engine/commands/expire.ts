@@ -59,7 +59,7 @@ const NO_WORK: ActiveExpireCycleResult = Object.freeze({ sampled: 0, expired: 0,
 export class ActiveExpire {
   private nextDb = 0;
   /** Share of keys with a TTL that were expired but still present after a cycle, smoothed as Redis does. */
-  stalePerc = 0;
+  staleShare = 0;
   timeCapReachedCount = 0;
   private lastTimeCapReached = false;
   private lastFastStartMs = -Infinity;
@@ -71,7 +71,7 @@ export class ActiveExpire {
     const { keysPerLoop, timeLimitMs, acceptableStalePerc } = cycleLimits(effort, hz, kind);
     const startMs = this.monotonicMs();
     if (kind === 'fast') {
-      if (!this.lastTimeCapReached && this.stalePerc * 100 < acceptableStalePerc) return NO_WORK;
+      if (!this.lastTimeCapReached && this.staleShare * 100 < acceptableStalePerc) return NO_WORK;
       if (startMs < this.lastFastStartMs + 2 * timeLimitMs) return NO_WORK;
       this.lastFastStartMs = startMs;
     }
@@ -114,18 +114,18 @@ export class ActiveExpire {
     core.expiredKeyCount += expired;
     if (timeCapReached) this.timeCapReachedCount++;
     this.lastTimeCapReached = timeCapReached;
-    this.stalePerc = this.stalePerc * 0.95 + staleShare(core, nowMs) * 0.05;
+    this.staleShare = this.staleShare * 0.95 + currentStaleShare(core, nowMs) * 0.05;
     return { sampled, expired, timeCapReached };
   }
 
   resetStats(): void {
-    this.stalePerc = 0;
+    this.staleShare = 0;
     this.timeCapReachedCount = 0;
   }
 }
 
 /** Expired-but-present keys over keys with a TTL, all databases, exact. O(databases * log n). */
-function staleShare(core: Core, nowMs: number): number {
+function currentStaleShare(core: Core, nowMs: number): number {
   const expires = core.keyspace.expires;
   let withTtl = 0;
   let stale = 0;
