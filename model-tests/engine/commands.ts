@@ -88,7 +88,7 @@ export class ExpireDelCommand extends PairedCommand {
       expectCount(e.pexpire(db, keyBytes(this.key), 1), 1, this.toString());
       run.clock.advance(5);
       if (!this.active) return void expectCount(e.exists(db, [keyBytes(this.key)]), 0, this.toString());
-      const result = e.activeExpireStep(1000);
+      const result = e.activeExpireCycle();
       if (e.dbsize(db) !== run.keys.filter((k) => keyDb(k) === db && blocksOf(run, k) > 0).length - 1) {
         throw new Divergence(`${this.toString()}: the active expire cycle left the key (${JSON.stringify(result)})`);
       }

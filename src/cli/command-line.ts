@@ -129,6 +129,8 @@ Flags (the same names work as directives in a config file):
   --rdbcompression yes|no    LZF-compress long strings in the RDB (default yes)
   --stop-writes-on-bgsave-error yes|no
                              refuse writes (MISCONF) while the last save failed and save rules exist (default yes)
+  --hz <n>                   active-expiry cycles a second, 1..500 (default 10)
+  --active-expire-effort <n> 1..10: keys per loop and time share of an expiry cycle (default 1)
   --sabre-block-size <n>     engine block size in bytes, multiple of 8 (default 64)
   --sabre-dump-step-blocks <n>
                              blocks a BGSAVE step reads between command batches (default 512)

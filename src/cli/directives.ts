@@ -40,6 +40,8 @@ export const directives = {
   timeout: { runtime: true },
   'client-query-buffer-limit': { runtime: true },
   'maxmemory-clients': { runtime: true },
+  hz: { runtime: false },
+  'active-expire-effort': { runtime: true },
 } as const;
 
 export type DirectiveName = keyof typeof directives;
@@ -206,6 +208,8 @@ export function applyDirective(settings: Settings, name: string, args: readonly 
       settings.clientQueryBufferLimit = bytes;
     })
     .with('maxmemory-clients', () => { settings.maxmemoryClients = parseClientMemoryLimit(single(lower, args)); })
+    .with('hz', () => { settings.hz = integerIn(single(lower, args), 1, 500, 'hz'); })
+    .with('active-expire-effort', () => { settings.activeExpireEffort = integerIn(single(lower, args), 1, 10, 'active-expire-effort'); })
     .exhaustive();
 }
 
@@ -240,5 +244,7 @@ export function directiveValue(settings: Settings, name: DirectiveName): string 
       const limit = settings.maxmemoryClients;
       return limit.kind === 'bytes' ? String(limit.byteLength) : `${limit.percent}%`;
     })
+    .with('hz', () => String(settings.hz))
+    .with('active-expire-effort', () => String(settings.activeExpireEffort))
     .exhaustive();
 }

@@ -112,6 +112,8 @@ export function configCommand(ctx: CommandContext): CommandSpec {
         (c) => {
           c.stats.commandsProcessed = 0;
           c.stats.expiredKeys = 0;
+          c.host.engine.resetExpireCycleStats();
+          c.host.engine.takeExpiredKeyCount();
           return reply.ok();
         })),
       bind(ctx, define('help', 2, ['loading', 'stale'], noKeys, 'server', '5.0.0', 'Show helpful text about the different subcommands',

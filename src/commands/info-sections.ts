@@ -1,10 +1,6 @@
 import { DATABASE_COUNT } from '../engine/arena.ts';
-import { valueExpireAtMs } from '../engine/object.ts';
 import type { InfoSection } from '../server/index.ts';
 import type { CommandContext } from './context.ts';
-
-/** Past this many keys in a database, INFO keyspace stops counting expiring keys (an O(n) walk). */
-const expiresCountKeyMax = 100_000;
 
 function humanBytes(bytes: number): string {
   const units = ['B', 'K', 'M', 'G', 'T'];
@@ -31,19 +27,15 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
   const nowMs = Date.now();
   const usedBytes = usage.liveBlocks * usage.blockSizeBytes;
   const keyspaceFields: [string, string][] = [];
-  const core = engine.core;
   for (let db = 0; db < DATABASE_COUNT; db++) {
     const keys = engine.dbsize(db);
     if (keys === 0) continue;
-    let expires = 0;
-    if (keys <= expiresCountKeyMax) {
-      core.keyspace.forEachFrom(db, 0, (node) => {
-        if (valueExpireAtMs(core.store, core.keyspace.valueOf(node)) !== 0) expires++;
-        return true;
-      });
-    }
-    keyspaceFields.push([`db${db}`, `keys=${keys},expires=${expires},avg_ttl=0`]);
+    // Both from the expiry index: the count is O(1), avg_ttl O(log n) (src/engine/expires.ts).
+    keyspaceFields.push([`db${db}`, `keys=${keys},expires=${engine.expiresCount(db)},avg_ttl=${engine.averageTtlMs(db)}`]);
   }
+  // Lazy expiries since the last expiry cycle count too, as in Redis.
+  ctx.stats.expiredKeys += engine.takeExpiredKeyCount();
+  const expireCycle = engine.expireCycleStats();
   return [
     {
       name: 'memory',
@@ -87,6 +79,8 @@ export function infoSections(ctx: CommandContext): InfoSection[] {
       fields: [
         ['total_commands_processed', ctx.stats.commandsProcessed],
         ['expired_keys', ctx.stats.expiredKeys],
+        ['expired_stale_perc', (expireCycle.staleShare * 100).toFixed(2)],
+        ['expired_time_cap_reached_count', expireCycle.timeCapReachedCount],
         ['evicted_keys', 0],
         ['evicted_clients', ctx.server?.evictedClientCount() ?? 0],
         ['sabre_logic_restarts', ctx.host.restartCount],

@@ -48,8 +48,6 @@ export interface Settings {
   dumpStepBlocks: number;
   /** sabre-dump-worker: BGSAVE walks the snapshot and writes the file on a worker thread (else between commands). */
   dumpWorker: boolean;
-  /** Milliseconds between active-expiry steps (hz 10 as Redis). */
-  activeExpireIntervalMs: number;
   /** enable-protected-configs: who may CONFIG SET dir and dbfilename (fixed at start, as in Redis). */
   enableProtectedConfigs: ProtectedActionPolicy;
   /** enable-debug-command: who may run DEBUG (fixed at start, as in Redis). */
@@ -62,6 +60,10 @@ export interface Settings {
   clientQueryBufferLimit: number;
   /** maxmemory-clients: cap on the memory of all clients together; 0 bytes = none. */
   maxmemoryClients: ClientMemoryLimit;
+  /** hz: active-expiry cycles a second (Redis's server cron frequency, 1..500, default 10). */
+  hz: number;
+  /** active-expire-effort: 1..10, how much work an active-expiry cycle may do (default 1). */
+  activeExpireEffort: number;
 }
 
 /** Defaults safe for a laptop: loopback, a port that a system Redis on 6379 does not own. */
@@ -87,7 +89,6 @@ export function defaultSettings(): Settings {
     dumpWorker: false,
     lazyfreeWorker: true,
     logicWorker: false,
-    activeExpireIntervalMs: 100,
     // Redis 7's defaults: the admin surface closed, idle clients kept.
     enableProtectedConfigs: 'no',
     enableDebugCommand: 'no',
@@ -96,6 +97,8 @@ export function defaultSettings(): Settings {
     clientQueryBufferLimit: 1024 * 1024 * 1024,
     // DEVIATION: Redis's default is 0 (no cap); see defaultClientMemoryByteLengthMax.
     maxmemoryClients: { kind: 'bytes', byteLength: defaultClientMemoryByteLengthMax() },
+    hz: 10,
+    activeExpireEffort: 1,
   };
 }
 

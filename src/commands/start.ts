@@ -223,11 +223,24 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   if (settings.dumpWorker) await prewarmDumpWorker();
   context.freerKind = () => freer?.kind ?? 'inline';
   persistence.startRuleTimer((error) => log(`Background saving error: ${error instanceof SaveFailedError ? error.reason : String(error)}`));
-  const expireTimer = setInterval(() => {
-    const result = context.host.engine.activeExpireStep(200);
-    context.host.engine.endCommand();
-    stats.expiredKeys += result.expired;
-  }, settings.activeExpireIntervalMs);
+  // Redis's activeExpireCycle, `hz` times a second (src/engine/commands/expire.ts); hz is fixed at
+  // start, effort is read every cycle. While a cycle stops at its time limit, fast cycles run between
+  // event-loop turns (the engine spaces them to at most half the time), as Redis's beforeSleep does.
+  let fastExpiryPending = false;
+  const expireCycle = (kind: 'slow' | 'fast') => {
+    const engine = context.host.engine;
+    const result = engine.activeExpireCycle(settings.activeExpireEffort, settings.hz, kind);
+    engine.endCommand();
+    stats.expiredKeys += engine.takeExpiredKeyCount();
+    if (result.timeCapReached && !fastExpiryPending && stopping === null) {
+      fastExpiryPending = true;
+      setTimeout(() => {
+        fastExpiryPending = false;
+        if (stopping === null) expireCycle('fast');
+      }, 2).unref();
+    }
+  };
+  const expireTimer = setInterval(() => expireCycle('slow'), 1000 / settings.hz);
   expireTimer.unref();
   timers.push(expireTimer);
 

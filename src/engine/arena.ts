@@ -9,7 +9,7 @@ import type { BlockIndex, ByteOffset } from './ids.ts';
  * docs/layout.md describes every field byte by byte.
  */
 export const ARENA_MAGIC = 0x52424153; // 'SABR' little-endian
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2; // 2: header words 64..79 hold the expiry index roots
 export const HEADER_BYTES = 512;
 export const BLOCKS_PER_GROUP = 64;
 const GROUP_SHIFT = 6;
@@ -38,8 +38,9 @@ export const H = {
   databaseCount: 15,
   dbRoots: 16, // 16 words: keyspace tree root per database
   dumpState: 32, // 16 words reserved for the snapshot (next issue)
-  lazyFreeState: 48, // 16 words reserved for lazy free (next issue)
-  // 64..127 reserved, zero
+  lazyFreeState: 48, // 16 words: the lazy-free queue (src/engine/lazyfree/queue.ts)
+  expiresRoots: 64, // 16 words: root of the expiry index (keys with a TTL) per database
+  // 80..127 reserved, zero
 } as const;
 
 // Layout facts, checked once at load: block offsets stay 8-aligned (f64 scores, Atomics on u32).
@@ -48,6 +49,8 @@ assert(BLOCKS_PER_GROUP === 1 << GROUP_SHIFT, 'group shift and size disagree');
 assert((BLOCKS_PER_GROUP * META_BYTES_PER_BLOCK) % 8 === 0, 'metadata table must keep blocks 8-aligned');
 assert(Object.values(H).every((word) => word * 4 < HEADER_BYTES), 'a header field lies outside the header');
 assert(H.dbRoots + DATABASE_COUNT <= H.dumpState, 'database roots overlap the dump state');
+assert(H.lazyFreeState + 16 <= H.expiresRoots, 'expiry roots overlap the lazy-free state');
+assert((H.expiresRoots + DATABASE_COUNT) * 4 <= HEADER_BYTES, 'expiry roots lie outside the header');
 
 /** Byte offsets of the per-block metadata record. */
 export const META_BORN_EPOCH = 0;

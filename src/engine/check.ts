@@ -3,7 +3,8 @@ import { CHAIN_NEXT_WORD } from './blob.ts';
 import type { Core } from './core.ts';
 import { ENTRY_KEY_CHAIN_WORD, ENTRY_KEY_LENGTH_WORD, entryInlineCapacity, readEntryKey, entryScore } from './entry.ts';
 import { NULL_BLOCK, type BlockIndex } from './ids.ts';
-import { Encoding, valueEncoding, valueLength, valueRefcount, valueType, ValueType, valueWord, VALUE_FIRST_WORD } from './object.ts';
+import { EXPIRY_NODE_WORD } from './expires.ts';
+import { Encoding, valueExpireAtMs, valueEncoding, valueLength, valueRefcount, valueType, ValueType, valueWord, VALUE_FIRST_WORD } from './object.ts';
 import { NODE_COUNT, NODE_HEIGHT, NODE_LEFT, NODE_RIGHT } from './tree.ts';
 import { checkValueContents } from './check-values.ts';
 
@@ -11,7 +12,7 @@ import { checkValueContents } from './check-values.ts';
 export type InvariantName =
   | 'HeaderSane' | 'CountsAddUp' | 'NoLeak' | 'NoDoubleFree' | 'NoUseAfterFree' | 'ReachableOnce'
   | 'FreeListAcyclic' | 'TreeBalanced' | 'TreeCounts' | 'TreeOrdered' | 'ChainEnds' | 'ValueHeader'
-  | 'ValueContents' | 'CopiesWithinBound';
+  | 'ValueContents' | 'CopiesWithinBound' | 'ExpiresIndexed';
 
 export interface Violation {
   name: InvariantName;
@@ -224,6 +225,27 @@ export function checkKeyspaceEntry(walk: CheckWalk, node: BlockIndex, owner: str
   checkValue(walk, walk.core.keyspace.valueOf(node), `${owner} value`);
 }
 
+/**
+ * ExpiresIndexed: the database's expiry index holds exactly the keys in `withTtl` (keyspace node ->
+ * the value header's expiry), each once and with the same deadline, in (deadline, node) order; its
+ * blocks are claimed like every other block, so a leaked or shared index node is found too.
+ */
+function checkExpiryIndex(walk: CheckWalk, db: number, withTtl: Map<BlockIndex, number>): void {
+  const expires = walk.core.keyspace.expires;
+  const owner = `db ${db} expiry index`;
+  const order = (previous: BlockIndex, next: BlockIndex): number =>
+    expires.expireAtOf(previous) - expires.expireAtOf(next) || expires.keyNodeOf(previous) - expires.keyNodeOf(next);
+  walk.claimTree(expires.root(db), owner, order, (indexNode) => {
+    const keyNode = walk.core.store.arena.u32[walk.core.store.arena.blockWord(indexNode) + EXPIRY_NODE_WORD]! as BlockIndex;
+    const indexedMs = expires.expireAtOf(indexNode);
+    const headerMs = withTtl.get(keyNode);
+    if (headerMs === undefined) walk.report('ExpiresIndexed', `${owner}: node ${indexNode} indexes key node ${keyNode}, which is not a key with a TTL in db ${db} (or is indexed twice)`);
+    else if (headerMs !== indexedMs) walk.report('ExpiresIndexed', `${owner}: key node ${keyNode} indexed at ${indexedMs}, its value expires at ${headerMs}`);
+    withTtl.delete(keyNode);
+  });
+  for (const [keyNode, expireAtMs] of withTtl) walk.report('ExpiresIndexed', `${owner}: key node ${keyNode} expires at ${expireAtMs} but is not indexed`);
+}
+
 /** Walks the whole buffer; returns every violation found (empty when the arena is sound). */
 export function check(core: Core): Violation[] {
   const walk = new CheckWalk(core);
@@ -233,10 +255,15 @@ export function check(core: Core): Violation[] {
   const freeListLength = checkFreeList(walk);
   for (let db = 0; db < DATABASE_COUNT; db++) {
     const root = u32[H.dbRoots + db]! as BlockIndex;
+    const withTtl = new Map<BlockIndex, number>();
     walk.claimTree(root, `db ${db} keyspace`, walk.keyOrder, (node) => {
       walk.claimEntryKey(node, `db ${db} key node ${node}`);
-      checkValue(walk, core.keyspace.valueOf(node), `db ${db} value of node ${node}`);
+      const value = core.keyspace.valueOf(node);
+      checkValue(walk, value, `db ${db} value of node ${node}`);
+      const expireAtMs = valueExpireAtMs(core.store, value);
+      if (expireAtMs !== 0) withTtl.set(node, expireAtMs);
     });
+    checkExpiryIndex(walk, db, withTtl);
   }
   // Blocks held outside the keyspace (the dump's copies and kept blocks, the lazy-free queue).
   for (const extension of core.checkExtensions) extension(walk);

@@ -44,6 +44,8 @@ export class Core {
   takeTracedCopies: () => readonly number[] = () => [];
   /** Walks that check() runs after the keyspace, for blocks held elsewhere (dump, lazy free). */
   readonly checkExtensions: ((walk: CheckWalk) => void)[] = [];
+  /** Keys removed because their TTL passed (lazily or by the active cycle), for INFO expired_keys. */
+  expiredKeyCount = 0;
 
   constructor(readonly store: BlockStore, readonly clock: Clock) {
     this.keyspace = new Keyspace(store);
@@ -82,6 +84,7 @@ export class Core {
     const nowMs = this.nowMs();
     if (this.isExpired(value, nowMs)) {
       this.deleteKey(db, key);
+      this.expiredKeyCount++;
       return NULL_BLOCK;
     }
     if (touch) writeLru(this.store, value, lruClockFor(nowMs));
@@ -123,13 +126,16 @@ export class Core {
     releaser(this, value);
   }
 
-  /** Adds a key known to be absent, or repoints an existing node, releasing the old value. spec: Set. */
+  /**
+   * Adds a key known to be absent, or repoints an existing node, releasing the old value. spec: Set.
+   * The key's expiry becomes the new value's (the expiry index follows).
+   */
   storeValue(db: DbIndex, key: Uint8Array, node: BlockIndex, value: BlockIndex): void {
     if (node === NULL_BLOCK) {
       this.keyspace.insert(db, key, value);
     } else {
       const old = this.keyspace.valueOf(node);
-      this.keyspace.setValue(node, value);
+      this.keyspace.setValue(db, node, value);
       this.releaseValue(old);
     }
     if (this.tracer !== null) this.traceWrite('Set', db, key);

@@ -9,7 +9,7 @@ import * as zsets from './commands/zsets.ts';
 import * as lists from './commands/lists.ts';
 import * as scanCommands from './commands/scan.ts';
 import * as objectCommands from './commands/object.ts';
-import { ActiveExpire, type ActiveExpireResult } from './commands/expire.ts';
+import { ACTIVE_EXPIRE_EFFORT_DEFAULT, ActiveExpire, type ActiveExpireCycleResult, type CycleKind } from './commands/expire.ts';
 import { ScanCursors } from './scan-cursors.ts';
 import { Core } from './core.ts';
 import { EngineError } from './errors.ts';
@@ -25,7 +25,7 @@ import type { Tracer } from './trace.ts';
 export type { SetOptions, SetResult, ExpireSpec } from './commands/strings.ts';
 export type { ExpireCondition, ExpireUnit } from './commands/keys.ts';
 export type { ScanOptions, ScanReply } from './commands/scan.ts';
-export type { ActiveExpireResult } from './commands/expire.ts';
+export type { ActiveExpireCycleResult } from './commands/expire.ts';
 export type { ZAddOptions, ScoredMember, ScoreBound, ZRangeQuery } from './commands/zsets.ts';
 
 export interface EngineOptions extends ArenaOptions {
@@ -40,6 +40,8 @@ export interface EngineOptions extends ArenaOptions {
   lazyFreeThresholdBlocks?: number;
   /** Receives one event per spec action (docs/action-map.md); installed once, nothing is built when absent. */
   tracer?: Tracer;
+  /** Measures the active-expiry cycle's time limit (default performance.now; tests pass a fake). */
+  expireCycleClockMs?: () => number;
 }
 
 export interface MemoryUsage {
@@ -61,13 +63,14 @@ export interface MemoryUsage {
 export class Engine {
   readonly core: Core;
   private readonly cursors = new ScanCursors();
-  private readonly activeExpire = new ActiveExpire();
+  private readonly activeExpire: ActiveExpire;
 
   /** The copy-on-write dump (null when the caller installed its own write hooks). */
   readonly dumper: Dumper | null;
   readonly lazyFree: LazyFree;
 
   constructor(options: EngineOptions = {}) {
+    this.activeExpire = new ActiveExpire(options.expireCycleClockMs);
     const arena = options.sharedBuffer ? Arena.attach(options.sharedBuffer, options.growthFactor) : Arena.create(options);
     const tracer = options.tracer ?? null;
     let dumper: Dumper | null = null;
@@ -258,12 +261,30 @@ export class Engine {
   objectRefcount(db: DbIndex, key: Uint8Array) { return objectCommands.objectRefcount(this.core, db, key); }
   objectIdletime(db: DbIndex, key: Uint8Array) { return objectCommands.objectIdletime(this.core, db, key); }
 
-  /** Removes expired keys met while examining up to `budget` keys (call it from a timer). */
-  activeExpireStep(budget: number): ActiveExpireResult { return this.activeExpire.step(this.core, budget); }
+  // Expiry (docs/engine.md, "Expiry")
+  /**
+   * One active-expiry cycle: 'slow' `hz` times a second, 'fast' between event-loop turns (it does
+   * nothing unless the last cycle left a backlog); `effort` is active-expire-effort, 1..10.
+   */
+  activeExpireCycle(effort = ACTIVE_EXPIRE_EFFORT_DEFAULT, hz = 10, kind: CycleKind = 'slow'): ActiveExpireCycleResult { return this.activeExpire.cycle(this.core, effort, hz, kind); }
+  /** Keys of `db` with a TTL. O(1). */
+  expiresCount(db: DbIndex): number { return this.core.keyspace.expires.size(db); }
+  /** Mean remaining TTL (ms) of the live keys of `db` with a TTL, from 16 evenly spaced deadlines. O(log n). */
+  averageTtlMs(db: DbIndex): number { return this.core.keyspace.expires.averageTtlMs(db, this.core.nowMs()); }
+  /** Keys expired (lazily or actively) since the last call; the caller adds them to its stats. */
+  takeExpiredKeyCount(): number {
+    const count = this.core.expiredKeyCount;
+    this.core.expiredKeyCount = 0;
+    return count;
+  }
+  expireCycleStats(): { staleShare: number; timeCapReachedCount: number } {
+    return { staleShare: this.activeExpire.staleShare, timeCapReachedCount: this.activeExpire.timeCapReachedCount };
+  }
+  resetExpireCycleStats(): void { this.activeExpire.resetStats(); }
 }
 
 /** Engine methods that are not commands on the dataset (everything else takes the writer's turn). */
-const NOT_COMMANDS = new Set(['constructor', 'dumpBegin', 'dumpStep', 'dumpAbort', 'dumpCounters', 'lazyFreeCounters', 'requireDumper', 'check', 'assertCheck', 'enterTurn', 'leaveTurn', 'endCommand', 'memoryUsage']);
+const NOT_COMMANDS = new Set(['constructor', 'dumpBegin', 'dumpStep', 'dumpAbort', 'dumpCounters', 'lazyFreeCounters', 'requireDumper', 'check', 'assertCheck', 'enterTurn', 'leaveTurn', 'endCommand', 'memoryUsage', 'takeExpiredKeyCount', 'expireCycleStats', 'resetExpireCycleStats']);
 
 // Every command enters the writer's turn before it touches the dataset: one place, so that a command
 // added later cannot forget it. With no dump worker the wrapper costs one property read.

@@ -1,7 +1,9 @@
 import { DATABASE_COUNT, H } from './arena.ts';
 import { compareKeyWithEntry, createEntry, ENTRY_AUX_WORD, entryBlocksFor, findEntryByKey, type SearchPath } from './entry.ts';
 import { assert, Errors } from './errors.ts';
+import { ExpiryIndex } from './expires.ts';
 import { identityResolver, NULL_BLOCK, type BlockIndex, type BlockResolver, type DbIndex } from './ids.ts';
+import { setValueExpireAtMs, valueExpireAtMs } from './object.ts';
 import type { BlockStore } from './store.ts';
 import { BlockTree } from './tree.ts';
 
@@ -9,9 +11,14 @@ import { BlockTree } from './tree.ts';
  * Per-database key -> value trees. The roots live in the arena header (H.dbRoots + db). Tree links
  * are structural (no write hook: the dump walks the live tree); the key bytes and the value
  * reference are payload and go through the hook.
+ *
+ * The keys with a TTL are also in `expires` (expires.ts). Every change of a key's TTL or of its
+ * presence goes through this class (insert, setValue, setExpireAt, unlink, detachAll), which keeps
+ * the index equal to the set of keys whose value header carries an expiry (check() verifies it).
  */
 export class Keyspace {
   readonly tree: BlockTree;
+  readonly expires: ExpiryIndex;
   /** Every structural change bumps this, so a recorded search path is reused only while it is valid. */
   private version = 0;
   private readonly lastSearch: SearchPath = { nodes: new Uint32Array(64), sides: new Uint8Array(64), depth: 0 };
@@ -24,6 +31,7 @@ export class Keyspace {
 
   constructor(private readonly store: BlockStore) {
     this.tree = new BlockTree(store, noStructureHook);
+    this.expires = new ExpiryIndex(store);
   }
 
   static checkDb(db: DbIndex): void {
@@ -70,7 +78,10 @@ export class Keyspace {
     return entryBlocksFor(this.store, key.length);
   }
 
-  /** Adds a key that is not present; the caller prepared entryBlocksFor(key) blocks. */
+  /**
+   * Adds a key that is not present; the caller prepared entryBlocksFor(key) blocks, plus one when
+   * the value carries an expiry (its index node).
+   */
   insert(db: DbIndex, key: Uint8Array, value: BlockIndex): BlockIndex {
     const store = this.store;
     const node = createEntry(store, key);
@@ -84,13 +95,33 @@ export class Keyspace {
       this.setRoot(db, this.tree.insert(this.root(db), node, (other) => compareKeyWithEntry(store, key, other)));
     }
     this.version++;
+    const expireAtMs = valueExpireAtMs(store, value);
+    if (expireAtMs !== 0) this.expires.add(db, node, expireAtMs);
     return node;
   }
 
-  /** Points an existing key at another value (a payload write: goes through the hook). */
-  setValue(node: BlockIndex, value: BlockIndex): void {
-    this.store.beforeBlockWrite(node);
-    this.store.arena.u32[this.store.arena.blockWord(node) + ENTRY_AUX_WORD] = value;
+  /**
+   * Points an existing key at another value (a payload write: goes through the hook); the key's
+   * index entry follows the new value's expiry. Allocates one block only when the old value had no
+   * expiry and the new one has (the caller reserved it).
+   */
+  setValue(db: DbIndex, node: BlockIndex, value: BlockIndex): void {
+    const store = this.store;
+    this.expires.change(db, node, valueExpireAtMs(store, this.valueOf(node)), valueExpireAtMs(store, value));
+    store.beforeBlockWrite(node);
+    store.arena.u32[store.arena.blockWord(node) + ENTRY_AUX_WORD] = value;
+  }
+
+  /**
+   * Sets (or with 0 removes) the expiry of a live key: the value header through the write hook, and
+   * the index. O(log n). Allocates one block when the key had no expiry (the caller reserved it).
+   */
+  setExpireAt(db: DbIndex, node: BlockIndex, expireAtMs: number): void {
+    const store = this.store;
+    const value = this.valueOf(node);
+    this.expires.change(db, node, valueExpireAtMs(store, value), expireAtMs);
+    store.beforeBlockWrite(value);
+    setValueExpireAtMs(store, value, expireAtMs);
   }
 
   /** Unlinks the key's node and returns it (the caller releases node and value), or 0. */
@@ -99,14 +130,19 @@ export class Keyspace {
     this.setRoot(db, this.tree.remove(this.root(db), (node) => compareKeyWithEntry(store, key, node)));
     this.version++;
     const removed = this.tree.lastRemoved;
-    if (removed !== NULL_BLOCK) store.entryDetached(db, removed);
+    if (removed !== NULL_BLOCK) {
+      const expireAtMs = valueExpireAtMs(store, this.valueOf(removed));
+      if (expireAtMs !== 0) this.expires.change(db, removed, expireAtMs, 0);
+      store.entryDetached(db, removed);
+    }
     return removed;
   }
 
-  /** Detaches a whole database (FLUSHDB); returns the old root. */
+  /** Detaches a whole database (FLUSHDB) and frees its expiry index; returns the old root. */
   detachAll(db: DbIndex): BlockIndex {
     const root = this.root(db);
     this.setRoot(db, NULL_BLOCK);
+    this.expires.dropAll(db);
     this.version++;
     return root;
   }

@@ -6,7 +6,7 @@ import { globMatch, matchesEverything } from '../glob.ts';
 import { NULL_BLOCK, type BlockIndex, type DbIndex } from '../ids.ts';
 import { DATABASE_COUNT } from '../arena.ts';
 import { Keyspace } from '../keyspace.ts';
-import { EXPIRE_AT_MAX_MS, setValueExpireAtMs, TYPE_NAMES, valueExpireAtMs, valueType } from '../object.ts';
+import { EXPIRE_AT_MAX_MS, TYPE_NAMES, valueExpireAtMs, valueType } from '../object.ts';
 
 export type ExpireCondition = 'NX' | 'XX' | 'GT' | 'LT';
 export type ExpireUnit = 'EX' | 'PX' | 'EXAT' | 'PXAT';
@@ -45,9 +45,9 @@ export function expire(core: Core, db: DbIndex, key: Uint8Array, amount: number,
   const milliseconds = unit === 'EX' || unit === 'EXAT' ? amount * 1000 : amount;
   const expireAtMs = unit === 'EX' || unit === 'PX' ? nowMs + milliseconds : milliseconds;
   if (!Number.isSafeInteger(milliseconds) || expireAtMs > EXPIRE_AT_MAX_MS) throw Errors.invalidExpire(command);
-  const value = core.lookupValue(db, key);
-  if (value === NULL_BLOCK) return 0;
-  const current = valueExpireAtMs(core.store, value);
+  const node = core.lookupNode(db, key);
+  if (node === NULL_BLOCK) return 0;
+  const current = valueExpireAtMs(core.store, core.keyspace.valueOf(node));
   if (has('NX') && current !== 0) return 0;
   if (has('XX') && current === 0) return 0;
   if (has('GT') && (current === 0 || expireAtMs <= current)) return 0;
@@ -56,9 +56,9 @@ export function expire(core: Core, db: DbIndex, key: Uint8Array, amount: number,
     core.deleteKey(db, key);
     return 1;
   }
-  core.prepare(0, 1);
-  core.store.beforeBlockWrite(value);
-  setValueExpireAtMs(core.store, value, expireAtMs);
+  // A key without a TTL gets an expiry-index node.
+  core.prepare(current === 0 ? 1 : 0, 1);
+  core.keyspace.setExpireAt(db, node, expireAtMs);
   return 1;
 }
 
@@ -73,11 +73,10 @@ export function ttl(core: Core, db: DbIndex, key: Uint8Array, unit: 's' | 'ms'):
 }
 
 export function persist(core: Core, db: DbIndex, key: Uint8Array): number {
-  const value = core.lookupValue(db, key);
-  if (value === NULL_BLOCK || valueExpireAtMs(core.store, value) === 0) return 0;
+  const node = core.lookupNode(db, key);
+  if (node === NULL_BLOCK || valueExpireAtMs(core.store, core.keyspace.valueOf(node)) === 0) return 0;
   core.prepare(0, 1);
-  core.store.beforeBlockWrite(value);
-  setValueExpireAtMs(core.store, value, 0);
+  core.keyspace.setExpireAt(db, node, 0);
   return 1;
 }
 
@@ -87,8 +86,10 @@ export function rename(core: Core, db: DbIndex, source: Uint8Array, destination:
   if (sourceNode === NULL_BLOCK) throw Errors.noSuchKey();
   const destinationNode = core.lookupNode(db, destination);
   if (destinationNode === sourceNode) return;
-  core.prepare(destinationNode === NULL_BLOCK ? core.keyspace.entryBlocksFor(destination) : 0, 1);
   const value = core.keyspace.valueOf(sourceNode);
+  // The destination's expiry-index node, when the value carries a TTL.
+  const indexBlocks = valueExpireAtMs(core.store, value) !== 0 ? 1 : 0;
+  core.prepare((destinationNode === NULL_BLOCK ? core.keyspace.entryBlocksFor(destination) : 0) + indexBlocks, 1);
   const unlinked = core.keyspace.unlink(db, source);
   releaseEntry(core.store, unlinked);
   core.storeValue(db, destination, destinationNode, value);
@@ -124,6 +125,7 @@ export function randomkey(core: Core, db: DbIndex, random: () => number = Math.r
     const key = readEntryKey(core.store, node);
     if (!core.isExpired(core.keyspace.valueOf(node))) return key;
     core.deleteKey(db, key);
+    core.expiredKeyCount++;
   }
 }
 

@@ -63,10 +63,12 @@ export function set(core: Core, db: DbIndex, key: Uint8Array, bytes: Uint8Array,
     if (node !== NULL_BLOCK) core.deleteKey(db, key);
     return { written: true, previous };
   }
-  const keptExpireAtMs = options.keepTtl && old !== NULL_BLOCK ? valueExpireAtMs(core.store, old) : 0;
-  core.prepare(stringBlocksFor(core.store, bytes.length) + (node === NULL_BLOCK ? core.keyspace.entryBlocksFor(key) : 0), 1);
+  const oldExpireAtMs = old !== NULL_BLOCK ? valueExpireAtMs(core.store, old) : 0;
+  const finalExpireAtMs = expireAtMs !== 0 ? expireAtMs : options.keepTtl ? oldExpireAtMs : 0;
+  // A key that gains a TTL gets an expiry-index node; one that had a TTL keeps (moves) its node.
+  const indexBlocks = finalExpireAtMs !== 0 && oldExpireAtMs === 0 ? 1 : 0;
+  core.prepare(stringBlocksFor(core.store, bytes.length) + (node === NULL_BLOCK ? core.keyspace.entryBlocksFor(key) : 0) + indexBlocks, 1);
   const value = createString(core.store, bytes, nowMs);
-  const finalExpireAtMs = expireAtMs !== 0 ? expireAtMs : keptExpireAtMs;
   if (finalExpireAtMs !== 0) setValueExpireAtMs(core.store, value, finalExpireAtMs);
   core.storeValue(db, key, node, value);
   return previous === null ? WRITTEN : { written: true, previous };

@@ -15,6 +15,7 @@ import { ItemKind, type LazyFreeQueue } from './queue.ts';
 export function checkLazyFreeQueue(walk: CheckWalk, queue: LazyFreeQueue): void {
   queue.forEachItem((item, kind) => {
     if (kind === ItemKind.Value) claimDetachedValue(walk, item, `queued value ${item}`);
+    else if (kind === ItemKind.ExpiryTree) claimTreeNodes(walk, item, `queued expiry index ${item}`, () => {});
     else claimTreeNodes(walk, item, `queued keyspace tree ${item}`, (node) => {
       claimChain(walk, u32(walk, node, ENTRY_KEY_CHAIN_WORD), `queued key ${node}`);
       claimDetachedValue(walk, u32(walk, node, ENTRY_AUX_WORD), `queued value of ${node}`);

@@ -65,6 +65,9 @@ export class LazyFree implements DetachedReleaser {
     if (db !== undefined) Keyspace.checkDb(db);
     const dbs = db === undefined ? [...Array(DATABASE_COUNT).keys()] : [db];
     for (const each of dbs) {
+      // The expiry index goes to the queue too (its nodes own nothing else), so the flush stays O(1).
+      const expiryRoot = this.core.keyspace.expires.detach(each);
+      if (expiryRoot !== NULL_BLOCK) this.queue.push(expiryRoot, ItemKind.ExpiryTree, this.core.keyspace.expires.tree.count(expiryRoot));
       const root = this.core.keyspace.detachAll(each);
       if (root === NULL_BLOCK) continue;
       this.tracer?.({ action: 'FlushAsync', db: each });

@@ -33,7 +33,8 @@ export const Q = {
 
 const ITEM_NEXT_WORD = 2;
 const ITEM_KIND_WORD = 3;
-export const ItemKind = { Value: 1, KeyspaceTree: 2 } as const;
+/** ExpiryTree: a flushed database's expiry index (src/engine/expires.ts), nodes only. */
+export const ItemKind = { Value: 1, KeyspaceTree: 2, ExpiryTree: 3 } as const;
 type ItemKind = (typeof ItemKind)[keyof typeof ItemKind];
 
 export class LazyFreeQueue {
@@ -128,7 +129,9 @@ export class LazyFreeQueue {
       const budget = { left: budgetBlocks - freed, freed: 0 };
       const rest = popped.kind === ItemKind.Value
         ? this.freeValueSome(popped.item, budget)
-        : this.freeKeyspaceSome(popped.item, budget, onValueFound);
+        : popped.kind === ItemKind.ExpiryTree
+          ? this.freeTreeSome(popped.item, budget, noPayload)
+          : this.freeKeyspaceSome(popped.item, budget, onValueFound);
       freed += budget.freed;
       if (rest !== NULL_BLOCK) this.pushFront(rest, popped.kind);
       else {
@@ -274,3 +277,5 @@ export function valueBlocksEstimate(store: BlockStore, value: BlockIndex): numbe
     default: return 1;
   }
 }
+
+function noPayload(_node: BlockIndex): void {}

@@ -84,6 +84,8 @@ export const writeArb: fc.Arbitrary<Command> = fc.oneof(
   cmd('DEL', fc.tuple(db, anyKey), (e, d, k) => e.del(d, [k])),
   cmd('UNLINK', fc.tuple(db, anyKey), (e, d, k) => e.unlink(d, [k])),
   cmd('GET', fc.tuple(db, anyKey), (e, d, k) => e.get(d, k)),
+  // Active expiry: each key it removes is a Del, during a dump too.
+  cmd('EXPIRE-CYCLE', fc.tuple(fc.integer({ min: 1, max: 10 })), (e, effort) => e.activeExpireCycle(effort)),
   { weight: 1, arbitrary: cmd('FLUSHDB', fc.tuple(db), (e, d) => e.flushdb(d)) },
   { weight: 1, arbitrary: cmd('FLUSHALL ASYNC', fc.tuple(fc.constant(0)), (e, _d) => e.flushallAsync()) },
   cmd('FreeStep', fc.tuple(fc.integer({ min: 1, max: 40 })), (e, n) => e.freeStep(n)),
