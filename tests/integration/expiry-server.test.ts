@@ -32,7 +32,7 @@ describe('expiry in the server (INFO, CONFIG, DEBUG RESTART-LOGIC)', () => {
     const dir = await makeDir('sabre-expiry-');
     dirs.push(dir);
     const port = await freePort();
-    sabre = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', '--sabre-logic-worker', 'yes', '--hz', '20', '--active-expire-effort', '3'], repositoryRoot);
+    sabre = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '', '--sabre-logic-worker', 'yes', '--enable-debug-command', 'yes', '--hz', '20', '--active-expire-effort', '3'], repositoryRoot);
     const client = new Redis({ port, maxRetriesPerRequest: null, retryStrategy: () => 20 });
     client.on('error', () => undefined);
     expect(await client.config('GET', 'active-expire-effort')).toEqual(['active-expire-effort', '3']);
