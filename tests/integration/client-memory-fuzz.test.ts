@@ -11,11 +11,13 @@ const mib = 1024 * 1024;
 const capByteLength = 24 * mib;
 /**
  * Stated allowance above the cap for resident memory: buffers of closed clients the collector has
- * not returned yet, kernel socket buffers, the heap's own growth and the allocator's slack. Measured
- * with this seed: at most 96 MB of growth with the cap; with --maxmemory-clients 0 the first run
- * alone grew by 227 MB and failed, so the assertion tells the cap from no cap.
+ * not returned yet, kernel socket buffers, the heap's own growth and the allocator's slack. With
+ * this seed, growth was at most 96 MB with the test alone and 154 MiB while the whole suite ran
+ * beside it (the collector lags on a loaded machine). With the cap off (`FUZZ_CAP=0 npx vitest run
+ * tests/integration/client-memory-fuzz.test.ts`) the second run grew by 255 MiB and failed, so the
+ * assertion still tells the cap from no cap.
  */
-const rssAllowanceBytes = 112 * mib;
+const rssAllowanceBytes = 176 * mib;
 const bigValueByteLength = 256 * 1024;
 
 /** What one hostile client does. None of them reads its replies unless said. */
@@ -53,7 +55,7 @@ describe('client memory under a fuzzed mix of hostile clients (server process)',
     dirs.push(dir);
     port = await freePort();
     sabre = await spawnSabre(process.execPath, ['bin/sabre.mjs', '--port', String(port), '--dir', dir, '--save', '',
-      '--maxmemory-clients', `${capByteLength}`, '--client-query-buffer-limit', '64mb'], repositoryRoot);
+      '--maxmemory-clients', process.env.FUZZ_CAP ?? `${capByteLength}`, '--client-query-buffer-limit', '64mb'], repositoryRoot);
     expect(await ask(port, ['SET', 'big', Buffer.alloc(bigValueByteLength, 'b')])).toBe('+OK');
   }, 60_000);
   afterAll(async () => {
