@@ -54,7 +54,7 @@ function shutdownOnSignal(running: Running, settings: Settings): (signal: NodeJS
     console.log(`Received ${signal} scheduling shutdown...`);
     if (shutdownUnderWay) {
       if (signal !== 'SIGINT') return;
-      for (const removed of removeStaleTempFiles(settings.dir, { ownOnly: true })) console.log(`Removed ${removed.path}`);
+      for (const removed of removeStaleTempFiles(settings.dir, { ownOnly: true, keep: settings.dbfilename })) console.log(`Removed ${removed.path}`);
       process.stderr.write('sabre: You insist... exiting now. Changes since the last successful save are NOT saved.\n');
       process.exit(1);
     }

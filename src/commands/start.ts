@@ -91,7 +91,7 @@ export async function startSabre(settings: Settings, options: StartOptions = {})
   await mkdir(settings.dir, { recursive: true });
   // A logic worker taking over (attach) runs in the same process as the one before: nothing is stale.
   if (options.attach === undefined) {
-    for (const stale of removeStaleTempFiles(settings.dir)) log(`Removed stale temp file ${stale.path}: ${stale.reason}`);
+    for (const stale of removeStaleTempFiles(settings.dir, { keep: settings.dbfilename })) log(`Removed stale temp file ${stale.path}: ${stale.reason}`);
   }
   const stats: Stats = { commandsProcessed: 0, dirty: 0, expiredKeys: 0, startedAtMs: Date.now() };
   let host: EngineHost;

@@ -76,9 +76,10 @@ export interface StaleTempFile {
  * writer cannot still be writing: its pid is no live process, or it is our own pid but the file is
  * older than this process (an earlier process had the same pid, common in containers). A file of
  * a live pid stays: it may be another server's save in progress in the same directory.
+ * `keep` (the configured dbfilename) is never removed, whatever its name.
  * Returns what was removed, for the log. Synchronous: it also runs from a signal handler's exit path.
  */
-export function removeStaleTempFiles(directory: string, options: { ownOnly?: boolean } = {}): StaleTempFile[] {
+export function removeStaleTempFiles(directory: string, options: { ownOnly?: boolean; keep?: string } = {}): StaleTempFile[] {
   let names: string[];
   try {
     names = readdirSync(directory);
@@ -89,7 +90,8 @@ export function removeStaleTempFiles(directory: string, options: { ownOnly?: boo
   const removed: StaleTempFile[] = [];
   for (const name of names) {
     const found = tempNamePattern.exec(name);
-    if (found === null) continue;
+    // The operator may have named the RDB itself like a temp file: it is data, never stale.
+    if (found === null || name === options.keep) continue;
     const pid = Number(found[1]);
     const filePath = path.join(directory, name);
     let reason: string;

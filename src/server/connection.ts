@@ -88,6 +88,9 @@ export class Connection implements MemoryAccount {
    */
   kill(): void {
     this.closing = true;
+    // Out of the client-memory total now: the ledger must not pick a dead client as its next
+    // victim (nor count it in mem_clients_normal) before the socket's close event.
+    this.settings.memory.close(this);
     this.socket.destroy();
     // Its buffers go now, not when the connection object itself is collected.
     this.parser.discard();

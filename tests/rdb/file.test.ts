@@ -141,6 +141,15 @@ describe('stale temp files at start', () => {
     expect((await readdir(temp.dir)).sort()).toEqual([files.ownPidNow, files.liveWriter, files.redisPattern, files.otherPattern, files.notANumber, files.target].sort());
   });
 
+  it('never removes the configured RDB file, even when it is named like a stale temp file', async () => {
+    const dead = await deadPid();
+    const dbfilename = `temp-${dead}-1.rdb`;
+    await writeFile(path.join(temp.dir, dbfilename), 'the dataset');
+    await writeFile(path.join(temp.dir, `temp-${dead}-2.rdb`), 'partial');
+    expect(removeStaleTempFiles(temp.dir, { keep: dbfilename }).map((file) => path.basename(file.path))).toEqual([`temp-${dead}-2.rdb`]);
+    expect(await readdir(temp.dir)).toEqual([dbfilename]);
+  });
+
   it('on the way out removes only this process\'s own temp files', async () => {
     const dead = await deadPid();
     await writeFile(path.join(temp.dir, `temp-${process.pid}-3.rdb`), 'partial');
