@@ -37,7 +37,7 @@ export const H = {
   groupBytes: 14,
   databaseCount: 15,
   dbRoots: 16, // 16 words: keyspace tree root per database
-  dumpState: 32, // 16 words reserved for the snapshot (next issue)
+  dumpState: 32, // 16 words: the dump's state (src/engine/snapshot/dump-state.ts)
   lazyFreeState: 48, // 16 words: the lazy-free queue (src/engine/lazyfree/queue.ts)
   expiresRoots: 64, // 16 words: root of the expiry index (keys with a TTL) per database
   // 80..127 reserved, zero
