@@ -40,7 +40,7 @@ export const H = {
   dumpState: 32, // 16 words: the dump's state (src/engine/snapshot/dump-state.ts)
   lazyFreeState: 48, // 16 words: the lazy-free queue (src/engine/lazyfree/queue.ts)
   expiresRoots: 64, // 16 words: root of the expiry index (keys with a TTL) per database
-  // 80..127 reserved, zero
+  // 80..127 unused: kept 0 for a later structure
 } as const;
 
 // Layout facts, checked once at load: block offsets stay 8-aligned (f64 scores, Atomics on u32).

@@ -3,7 +3,7 @@ import { Arena, type ArenaOptions } from './arena.ts';
 import type { BlockIndex } from './ids.ts';
 
 /**
- * The write-path hooks the copy-on-write dump installs (next issue). Installed once at
+ * The write-path hooks the copy-on-write dump installs (`src/engine/snapshot/dumper.ts`). Installed once at
  * construction; with no dump they cost one monomorphic call.
  */
 export interface BlockWriteHooks {

@@ -1,24 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, RequestParser, defaultParserLimits } from '../../src/server/resp-parser.ts';
-
-function encodeMultibulk(argv: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
-  for (const arg of argv) parts.push(Buffer.from(`$${arg.length}\r\n`), arg, Buffer.from('\r\n'));
-  return Buffer.concat(parts);
-}
-
-function splitAt(bytes: Buffer, cutPoints: number[]): Buffer[] {
-  const cuts = [...new Set(cutPoints.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const cut of cuts) {
-    chunks.push(bytes.subarray(start, cut));
-    start = cut;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
+import { encodeMultibulk, splitAt } from './support/request-bytes.ts';
 
 /** `*count` then `count - 1` one-byte arguments: a request that never completes. */
 function unfinishedRequest(count: number): Buffer {

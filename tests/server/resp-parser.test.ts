@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ProtocolError, RequestParser, defaultParserLimits, type ParserLimits } from '../../src/server/resp-parser.ts';
+import { encodeMultibulk, splitAt } from './support/request-bytes.ts';
 
 type Outcome = string[] | { error: string | null };
 
@@ -24,24 +25,6 @@ function parseChunks(chunks: Buffer[], options: { authenticated?: boolean; limit
     drain();
   }
   return outcomes;
-}
-
-function encodeMultibulk(argv: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
-  for (const arg of argv) parts.push(Buffer.from(`$${arg.length}\r\n`), arg, Buffer.from('\r\n'));
-  return Buffer.concat(parts);
-}
-
-function splitAt(bytes: Buffer, cutPoints: number[]): Buffer[] {
-  const cuts = [...new Set(cutPoints.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const cut of cuts) {
-    chunks.push(bytes.subarray(start, cut));
-    start = cut;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
 }
 
 const errorOf = (text: string): Outcome => ({ error: `ERR Protocol error: ${text}` });

@@ -5,8 +5,13 @@ import net from 'node:net';
  * runs out. Tests that expect the server to close rely on the close, not on the timer.
  */
 export function exchangeRaw(port: number, payload: Buffer | string, waitMs = 5000): Promise<{ received: string; closedByServer: boolean }> {
+  return exchangeVia('127.0.0.1', port, payload, waitMs);
+}
+
+/** The same through a chosen address: tests that tell loopback peers from others connect through another. */
+export function exchangeVia(host: string, port: number, payload: Buffer | string, waitMs = 5000): Promise<{ received: string; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(payload));
+    const socket = net.connect(port, host, () => socket.write(payload));
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = (closedByServer: boolean) => {
